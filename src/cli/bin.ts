@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/** Entry of the `tutti`, `orch` and `ai_orch` binaries. */
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`tutti: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,141 @@
+/** `tutti status`, `list`, `logs`, `cancel`: read or change runs in the store (no execution here). */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { TuttiError } from '../../core/errors.js';
+import { isTerminalRunStatus, RUN_STATUSES, type RunStatus } from '../../core/model.js';
+import { openEngine, type EngineFlags } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { eventLine, runDetails, runLine } from '../format.js';
+import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function notFound(id: string): never {
+  throw new TuttiError('ERR_RUN_NOT_FOUND', `no run '${id}' (tutti list shows the runs of this store)`);
+}
+
+export function registerInspect(program: Command): void {
+  withStoreOptions(program.command('status').description('show a run with its tasks, attempts and blocked reasons').argument('<run>', 'run id').option('--json', 'print the run as JSON')).action(
+    handler(async (id: string, flags: EngineFlags & { json?: boolean }) => {
+      const { engine } = openEngine(flags);
+      try {
+        const view = await engine.getRun(id);
+        if (!view) notFound(id);
+        if (flags.json) printJson(view);
+        else process.stdout.write(`${runDetails(view)}\n`);
+        return EXIT.ok;
+      } finally {
+        await engine.stop();
+      }
+    }),
+  );
+
+  withStoreOptions(
+    program
+      .command('list')
+      .description('list runs, newest first')
+      .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')}); repeat or comma-separate`, (v: string, prev: string[] = []) => [...prev, ...v.split(',')])
+      .option('--limit <n>', 'at most this many', parsePositiveInt('--limit'), 50)
+      .option('--before <run>', 'runs created before this run id (pagination)')
+      .option('--json', 'print a JSON array'),
+  ).action(
+    handler(async (flags: EngineFlags & { status?: string[]; limit: number; before?: string; json?: boolean }) => {
+      for (const s of flags.status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`unknown status '${s}' (one of ${RUN_STATUSES.join(', ')})`);
+      const { engine } = openEngine(flags);
+      try {
+        const runs = await engine.listRuns({ limit: flags.limit, ...(flags.status ? { status: flags.status as RunStatus[] } : {}), ...(flags.before ? { before: flags.before } : {}) });
+        if (flags.json) printJson(runs);
+        else if (runs.length === 0) process.stdout.write('no runs\n');
+        else for (const r of runs) process.stdout.write(`${runLine(r)}\n`);
+        return EXIT.ok;
+      } finally {
+        await engine.stop();
+      }
+    }),
+  );
+
+  withStoreOptions(
+    program
+      .command('logs')
+      .description("print a run's event log, or with --task the output log of a task's attempt")
+      .argument('<run>', 'run id')
+      .option('--task <id>', 'print this task’s attempt output instead of events')
+      .option('--attempt <n>', 'attempt number (default: the latest)', parsePositiveInt('--attempt'))
+      .option('-f, --follow', 'keep printing until the run ends')
+      .option('--json', 'events as JSON lines'),
+  ).action(
+    handler(async (id: string, flags: EngineFlags & { task?: string; attempt?: number; follow?: boolean; json?: boolean }) => {
+      const { engine, settings } = openEngine(flags);
+      try {
+        const run = await engine.store.getRun(id);
+        if (!run) notFound(id);
+        if (flags.task) return await followAttemptLog(engine, settings.dataDir, id, flags.task, flags.attempt, Boolean(flags.follow));
+        let after = 0;
+        for (;;) {
+          const events = await engine.listEvents(id, { afterSeq: after, limit: 1000 });
+          for (const e of events) process.stdout.write(`${flags.json ? JSON.stringify(e) : eventLine(e)}\n`);
+          if (events.length) after = events[events.length - 1]!.seq;
+          if (events.length === 1000) continue;
+          if (!flags.follow) return EXIT.ok;
+          const status = (await engine.store.runStatuses([id])).get(id);
+          if (status && isTerminalRunStatus(status) && (await engine.listEvents(id, { afterSeq: after, limit: 1 })).length === 0) return EXIT.ok;
+          await sleep(250);
+        }
+      } finally {
+        await engine.stop();
+      }
+    }),
+  );
+
+  withStoreOptions(
+    program
+      .command('cancel')
+      .description('cancel a run: no more dispatch; the process executing it stops its running attempts')
+      .argument('<run>', 'run id')
+      .option('--reason <text>', 'recorded with the cancellation', 'cancelled from the CLI')
+      .option('--json', 'print the run as JSON'),
+  ).action(
+    handler(async (id: string, flags: EngineFlags & { reason: string; json?: boolean }) => {
+      const { engine } = openEngine(flags);
+      try {
+        const before = await engine.store.getRun(id);
+        if (!before) notFound(id);
+        const run = await engine.cancelRun(id, flags.reason);
+        if (flags.json) printJson(run);
+        else process.stdout.write(isTerminalRunStatus(before.status) ? `run ${id} had already ended (${before.status})\n` : `run ${id} cancelled\n`);
+        return EXIT.ok;
+      } finally {
+        await engine.stop();
+      }
+    }),
+  );
+}
+
+async function followAttemptLog(
+  engine: ReturnType<typeof openEngine>['engine'],
+  dataDir: string,
+  runId: string,
+  taskId: string,
+  n: number | undefined,
+  follow: boolean,
+): Promise<number> {
+  const task = await engine.store.getTask(runId, taskId);
+  if (!task) throw new TuttiError('ERR_TASK_NOT_FOUND', `run ${runId} has no task '${taskId}'`);
+  let offset = 0;
+  for (;;) {
+    const attempts = await engine.store.listAttempts(runId, taskId);
+    const attempt = n === undefined ? attempts[attempts.length - 1] : attempts.find((a) => a.n === n);
+    if (!attempt && !follow) throw new UsageError(n === undefined ? `task '${taskId}' has not started yet` : `task '${taskId}' has no attempt ${n}`);
+    if (attempt) {
+      const path = join(dataDir, attempt.logPath ?? join('logs', runId, `${taskId}.${attempt.n}.log`));
+      if (existsSync(path) && statSync(path).size > offset) {
+        const buf = readFileSync(path);
+        process.stdout.write(buf.subarray(offset));
+        offset = buf.length;
+      }
+      if (!follow || attempt.status !== 'running') return EXIT.ok;
+    }
+    await sleep(250);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `tutti serve`: the REST API, event streams, probes, metrics and the dashboard, in a process that
+ * also executes runs (every unfinished run of the store, resumed on start). The API token comes
+ * from `TUTTI_API_TOKEN`; without one the server listens on loopback only.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createServer, DEFAULT_PORT } from '../../server/index.js';
+import { openEngine, type EngineFlags } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { handler, parsePositiveInt, withStoreOptions } from '../io.js';
+
+interface ServeFlags extends EngineFlags {
+  host: string;
+  port: number;
+  webDir?: string;
+  dashboard: boolean;
+  logLevel?: string;
+}
+
+/** The built dashboard next to the package: `<package>/web/dist` (same depth from src/ and dist/). */
+function defaultWebDir(): string {
+  return fileURLToPath(new URL('../../../web/dist', import.meta.url));
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be 0–65535, got '${value}'`);
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export function registerServe(program: Command): void {
+  withStoreOptions(
+    program
+      .command('serve')
+      .description('serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback)')
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--port <port>', `port (0: any free port)`, parsePort, DEFAULT_PORT)
+      .option('--concurrency <n>', 'most attempts at once in this process', parsePositiveInt('--concurrency'))
+      .option('--web-dir <dir>', 'built dashboard to serve (default: the package’s web/dist)')
+      .option('--no-dashboard', 'serve the API only')
+      .option('--log-level <level>', `request log level on stderr (${LOG_LEVELS.join(', ')})`),
+  ).action(handler(async (flags: ServeFlags) => {
+    const token = process.env.TUTTI_API_TOKEN || null;
+    if (token !== null && token.length < 16) throw new UsageError('TUTTI_API_TOKEN must be at least 16 characters');
+    if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    const webDir = flags.dashboard ? (flags.webDir ?? defaultWebDir()) : null;
+    const { engine, settings } = openEngine(flags, 'all');
+    let server: ReturnType<typeof createServer> | null = null;
+    try {
+      server = createServer({
+        engine,
+        dataDir: settings.dataDir,
+        token,
+        webDir,
+        ...(flags.logLevel ? { logger: flags.logLevel as (typeof LOG_LEVELS)[number] } : {}),
+      });
+      await engine.start();
+      let url: string;
+      try {
+        ({ url } = await server.listen({ host: flags.host, port: flags.port }));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${code}`);
+        throw e;
+      }
+      const dashboard = webDir && existsSync(`${webDir}/index.html`) ? `${url}/` : 'not built (npm run build:web)';
+      process.stderr.write(`tutti: listening on ${url}  dashboard ${dashboard}  API ${url}/api/v1  docs ${url}/docs${token ? '' : '  (no token: loopback only)'}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.stderr.write(`tutti: ${signal}: stopping; running tasks are handed back to the next engine\n`);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      return EXIT.ok;
+    } finally {
+      await server?.close().catch(() => undefined);
+      await engine.stop().catch(() => undefined);
+    }
+  }));
+}

@@ -1,0 +1,68 @@
+/**
+ * Where the CLI reads its settings: flags, then environment (TUTTI_DB, TUTTI_DATA_DIR,
+ * TUTTI_CONFIG), then the config file (`--config`, or `tutti.config.{yaml,yml,json}` in the
+ * working directory), then defaults. The only module that reads env and config files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { defaultDataDir } from '../create-engine.js';
+import { formatPath } from '../core/plan/parse.js';
+import { UsageError } from './errors.js';
+
+/** Options every store-using command accepts. */
+export interface StoreFlags {
+  db?: string;
+  dataDir?: string;
+  config?: string;
+}
+
+const configSchema = z.strictObject({
+  dataDir: z.string().optional(),
+  db: z.string().optional(),
+  concurrency: z.number().int().positive().nullable().optional(),
+  shellConcurrency: z.number().int().positive().nullable().optional(),
+  killGraceMs: z.number().int().min(0).max(600_000).optional(),
+  leaseMs: z.number().int().min(100).optional(),
+  agents: z.array(z.unknown()).default([]),
+});
+
+export type CliConfig = z.infer<typeof configSchema>;
+
+export interface ResolvedCliSettings {
+  dataDir: string;
+  dbPath: string;
+  config: CliConfig;
+  configPath: string | null;
+}
+
+const CONFIG_NAMES = ['tutti.config.yaml', 'tutti.config.yml', 'tutti.config.json'];
+
+function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, cwd: string): { config: CliConfig; path: string | null } {
+  const explicit = path ?? (env.TUTTI_CONFIG || undefined);
+  const found = explicit ? resolve(cwd, explicit) : CONFIG_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
+  if (!found) return { config: configSchema.parse({}), path: null };
+  let raw: unknown;
+  try {
+    const text = readFileSync(found, 'utf8');
+    raw = found.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`cannot read config ${found}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = configSchema.safeParse(raw ?? {});
+  if (!r.success) throw new UsageError(`invalid config ${found}: ${r.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
+  return { config: r.data, path: found };
+}
+
+/** Resolves the data dir, database path and config of a command. */
+export function resolveSettings(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedCliSettings {
+  const { config, path } = loadConfig(flags.config, env, cwd);
+  const base = path ? dirname(path) : cwd;
+  const dbFlag = flags.db ?? (env.TUTTI_DB || undefined) ?? (config.db ? resolve(base, config.db) : undefined);
+  const dataDirFlag = flags.dataDir ?? (env.TUTTI_DATA_DIR || undefined) ?? (config.dataDir ? resolve(base, config.dataDir) : undefined);
+  // A database given alone keeps its logs beside it.
+  const dataDir = resolve(cwd, dataDirFlag ?? (dbFlag ? dirname(resolve(cwd, dbFlag)) : defaultDataDir()));
+  const dbPath = resolve(cwd, dbFlag ?? join(dataDir, 'tutti.db'));
+  return { dataDir, dbPath, config, configPath: path };
+}

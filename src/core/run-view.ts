@@ -1,0 +1,224 @@
+/**
+ * The run as users see it (CLI `--json`, the library's `getRun`, the REST API): timestamps in
+ * ISO-8601 with milliseconds, progress in percent, and a typed `blockedReason` on every
+ * unfinished task that is not running (derived on read from the store's state).
+ */
+import type { AgentRecord } from '../agents/types.js';
+import {
+  progressOf,
+  type AttemptError,
+  type AttemptRecord,
+  type AttemptStatus,
+  type BlockedReason,
+  type RunRecord,
+  type RunStatus,
+  type TaskRecord,
+  type TaskStatus,
+  type Usage,
+} from './model.js';
+import { chooseAgent, type AcceptsFn } from './scheduler/select.js';
+
+export interface AttemptView {
+  n: number;
+  agentId: string;
+  status: AttemptStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  exitCode: number | null;
+  error: AttemptError | null;
+  summary: string | null;
+  output: unknown;
+  outputRef: string | null;
+  usage: Usage | null;
+  /** Relative to the data dir. */
+  logPath: string | null;
+  workerId: string;
+}
+
+export interface TaskView {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  dependsOn: string[];
+  priority: number;
+  blockedReason: BlockedReason | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: AttemptView[];
+}
+
+export interface RunCounts {
+  total: number;
+  pending: number;
+  ready: number;
+  running: number;
+  blocked: number;
+  awaitingApproval: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export interface RunView {
+  id: string;
+  name: string;
+  goal: string | null;
+  status: RunStatus;
+  priority: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  /** 0–100: finished tasks / total tasks. */
+  progress: number;
+  error: string | null;
+  workDir: string | null;
+  metadata: Record<string, unknown>;
+  counts: RunCounts;
+  /** What the run waits on: tasks awaiting a person's decision. */
+  approvals: PendingApproval[];
+  tasks: TaskView[];
+}
+
+export interface PendingApproval {
+  taskId: string;
+  message: string;
+  /** ISO time it started waiting. */
+  since: string | null;
+  /** When the run expires if nobody decides (ISO). */
+  expiresAt: string | null;
+}
+
+/** A run without its tasks (lists). */
+export type RunSummary = Omit<RunView, 'tasks' | 'approvals'>;
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function countTasks(tasks: readonly Pick<TaskRecord, 'status'>[]): RunCounts {
+  const c: RunCounts = { total: tasks.length, pending: 0, ready: 0, running: 0, blocked: 0, awaitingApproval: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const t of tasks) {
+    if (t.status === 'awaiting_approval') c.awaitingApproval++;
+    else c[t.status]++;
+  }
+  return c;
+}
+
+/** Counts from the run's own counters (no task scan); only finished/total are exact. */
+function summaryCounts(run: RunRecord): RunCounts {
+  return {
+    total: run.tasksTotal,
+    pending: 0,
+    ready: 0,
+    running: run.running,
+    blocked: 0,
+    awaitingApproval: 0,
+    succeeded: run.tasksFinished - run.tasksFailed,
+    failed: run.tasksFailed,
+    skipped: 0,
+    cancelled: 0,
+  };
+}
+
+export function runSummary(run: RunRecord, counts?: RunCounts): RunSummary {
+  return {
+    id: run.id,
+    name: run.name,
+    goal: run.goal,
+    status: run.status,
+    priority: run.priority,
+    createdAt: iso(run.createdAt)!,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    updatedAt: iso(run.updatedAt)!,
+    progress: progressOf(run),
+    error: run.error,
+    workDir: run.workDir,
+    metadata: run.metadata,
+    counts: counts ?? summaryCounts(run),
+  };
+}
+
+export function attemptView(a: AttemptRecord): AttemptView {
+  return {
+    n: a.n,
+    agentId: a.agentId,
+    status: a.status,
+    startedAt: iso(a.startedAt)!,
+    finishedAt: iso(a.finishedAt),
+    exitCode: a.exitCode,
+    error: a.error,
+    summary: a.summary,
+    output: a.output,
+    outputRef: a.outputRef,
+    usage: a.usage,
+    logPath: a.logPath,
+    workerId: a.workerId,
+  };
+}
+
+export interface BlockedContext {
+  run: RunRecord;
+  tasksById: ReadonlyMap<string, TaskRecord>;
+  agents: readonly AgentRecord[];
+  accepts: AcceptsFn;
+  now: number;
+}
+
+/** Why an unfinished, not running task is not running; null for running and finished tasks. */
+export function deriveBlockedReason(task: TaskRecord, ctx: BlockedContext): BlockedReason | null {
+  switch (task.status) {
+    case 'running':
+      return null;
+    case 'blocked':
+      return task.blockedReason ?? { kind: 'no_capable_agent', message: 'blocked' };
+    case 'awaiting_approval':
+      return { kind: 'awaiting_approval' };
+    case 'pending':
+      return { kind: 'dependencies', waitingOn: task.dependsOn.filter((d) => ctx.tasksById.get(d)?.status !== 'succeeded') };
+    case 'ready': {
+      if (task.readyAt !== null && task.readyAt > ctx.now) return { kind: 'retry_backoff', until: task.readyAt };
+      const { run } = ctx;
+      if (run.maxConcurrency !== null && run.running >= run.maxConcurrency) return { kind: 'concurrency_limit', scope: 'run', limit: run.maxConcurrency };
+      const choice = chooseAgent(task.spec, task.failedAgents, ctx.agents, ctx.accepts);
+      return choice.reason ?? { kind: 'queued' };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Builds the full view of a run from its records. */
+export function buildRunView(run: RunRecord, tasks: readonly TaskRecord[], attempts: readonly AttemptRecord[], ctx: Omit<BlockedContext, 'run' | 'tasksById'>): RunView {
+  const tasksById = new Map(tasks.map((t) => [t.id, t] as const));
+  const attemptsByTask = new Map<string, AttemptView[]>();
+  for (const a of attempts) {
+    let list = attemptsByTask.get(a.taskId);
+    if (!list) attemptsByTask.set(a.taskId, (list = []));
+    list.push(attemptView(a));
+  }
+  const blockedCtx: BlockedContext = { ...ctx, run, tasksById };
+  const approvals = tasks
+    .filter((t) => t.status === 'awaiting_approval')
+    .map((t) => ({
+      taskId: t.id,
+      message: t.spec.approval?.message ?? `${t.id} needs a decision: its loop ran out of iterations`,
+      since: iso(t.awaitingSince),
+      expiresAt: iso(run.expiresAt),
+    }));
+  return {
+    ...runSummary(run, countTasks(tasks)),
+    approvals,
+    tasks: tasks.map((t) => ({
+      id: t.id,
+      title: t.spec.title,
+      status: t.status,
+      dependsOn: t.dependsOn,
+      priority: t.priority,
+      blockedReason: deriveBlockedReason(t, blockedCtx),
+      startedAt: iso(t.startedAt),
+      finishedAt: iso(t.finishedAt),
+      attempts: attemptsByTask.get(t.id) ?? [],
+    })),
+  };
+}

@@ -1,0 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { describeStoreConformance } from '../conformance/index.js';
+import { SqliteStore } from './index.js';
+const dir = mkdtempSync(join(tmpdir(), 'tutti-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describeStoreConformance({ name: 'SqliteStore (file)', createStore: async () => new SqliteStore({ path: join(mkdtempSync(join(dir, 's-')), 'tutti.db') }) });
+describeStoreConformance({ name: 'SqliteStore (:memory:)', createStore: async () => new SqliteStore({ path: ':memory:' }) });

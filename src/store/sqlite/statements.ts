@@ -1,0 +1,124 @@
+/** Every SQL statement of the SQLite store, prepared once per connection. One query per concern. */
+import type Database from 'better-sqlite3';
+
+/** Columns a transaction works with (not the descriptive ones). */
+const RUN_STATE = `id, status, priority, max_concurrency, started_at, finished_at, error, tasks_total, tasks_finished, tasks_failed, running, last_seq, work_dir, approval_ttl_ms, expires_at`;
+
+/** Columns of a ready task the claim needs. */
+const CANDIDATE = `run_id, seq, id, priority, run_priority, ready_at, attempts, failed_agents, feedback, spec`;
+
+const SQL = {
+  // runs
+  insertRun: `INSERT INTO runs (id, status, name, goal, priority, max_concurrency, created_at, updated_at, tasks_total, idempotency_key, work_dir, metadata, approval_ttl_ms)
+              VALUES (@id, 'queued', @name, @goal, @priority, @max_concurrency, @created_at, @created_at, @tasks_total, @idempotency_key, @work_dir, @metadata, @approval_ttl_ms)`,
+  runById: `SELECT * FROM runs WHERE id = ?`,
+  runStateById: `SELECT ${RUN_STATE} FROM runs WHERE id = ?`,
+  runIdByKey: `SELECT id FROM runs WHERE idempotency_key = ?`,
+  runStatus: `SELECT status FROM runs WHERE id = ?`,
+  runsWithRunning: `SELECT id FROM runs WHERE running > 0`,
+  // Candidates only (the runs_limited index); the claim checks saturation against this transaction's loads.
+  limitedRuns: `SELECT id FROM runs WHERE max_concurrency IS NOT NULL AND status IN ('queued', 'running', 'awaiting_approval')`,
+  updateRun: `UPDATE runs SET status = @status, started_at = @started_at, finished_at = @finished_at, updated_at = @updated_at, error = @error,
+              tasks_total = @tasks_total, tasks_finished = @tasks_finished, tasks_failed = @tasks_failed, running = @running, last_seq = @last_seq, expires_at = @expires_at WHERE id = @id`,
+  // tasks
+  insertTask: `INSERT INTO tasks (run_id, seq, id, kind, status, priority, run_priority, pending_deps, ready_at, depends_on, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertEdge: `INSERT INTO task_edges (run_id, parent, child) VALUES (?, ?, ?)`,
+  taskById: `SELECT * FROM tasks WHERE run_id = ? AND id = ?`,
+  taskBySeq: `SELECT * FROM tasks WHERE run_id = ? AND seq = ?`,
+  taskForFinish: `SELECT seq, id, kind, status, failures, failed_agents, iterations FROM tasks WHERE run_id = ? AND id = ?`,
+  // approvals and rewinds (sqlite/approvals.ts)
+  awaitTask: `UPDATE tasks SET status = 'awaiting_approval', awaiting_since = ?, blocked_reason = NULL WHERE run_id = ? AND seq = ?`,
+  awaitingOfRun: `SELECT seq, id, kind, awaiting_since, spec FROM tasks WHERE run_id = ? AND status = 'awaiting_approval' ORDER BY seq`,
+  decideTask: `UPDATE tasks SET status = ?, finished_at = ?, attempts = attempts + 1, awaiting_since = NULL WHERE run_id = ? AND seq = ? RETURNING attempts`,
+  insertDecision: `INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at, finished_at, error, summary)
+                   VALUES (@run_id, @task_seq, @n, @task_id, @token, @status, 'human', @by, @started_at, @finished_at, @error, @summary)`,
+  rewindTarget: `UPDATE tasks SET status = 'ready', ready_at = ?, finished_at = NULL, blocked_reason = NULL, awaiting_since = NULL, failures = 0, feedback = ?
+                 WHERE run_id = ? AND seq = ? RETURNING id, kind, status`,
+  taskStatusBySeq: `SELECT id, kind, status FROM tasks WHERE run_id = ? AND seq = ?`,
+  resetTask: `UPDATE tasks SET status = 'pending', ready_at = NULL, finished_at = NULL, blocked_reason = NULL, awaiting_since = NULL, failures = 0,
+                pending_deps = (SELECT COUNT(*) FROM task_edges e JOIN tasks p ON p.run_id = e.run_id AND p.seq = e.parent
+                                WHERE e.run_id = tasks.run_id AND e.child = tasks.seq AND p.status != 'succeeded')
+              WHERE run_id = ? AND seq = ? RETURNING pending_deps`,
+  readyIfNoDeps: `UPDATE tasks SET status = 'ready', ready_at = ? WHERE run_id = ? AND seq = ? AND status = 'pending' AND pending_deps = 0`,
+  setIterations: `UPDATE tasks SET iterations = ? WHERE run_id = ? AND seq = ?`,
+  seqById: `SELECT seq FROM tasks WHERE run_id = ? AND id = ?`,
+  maxSeq: `SELECT COALESCE(MAX(seq), -1) FROM tasks WHERE run_id = ?`,
+  expiringRuns: `SELECT id FROM runs WHERE status = 'awaiting_approval' AND expires_at <= ?`,
+  specBySeq: `SELECT spec FROM tasks WHERE run_id = ? AND seq = ?`,
+  tasksOfRun: `SELECT * FROM tasks WHERE run_id = ? ORDER BY seq`,
+  taskCounts: `SELECT status, COUNT(*) AS n FROM tasks WHERE run_id = ? GROUP BY status`,
+  children: `SELECT child FROM task_edges WHERE run_id = ? AND parent = ?`,
+  readyAll: `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= ?
+             ORDER BY run_priority DESC, priority DESC, ready_at, run_id, seq LIMIT ? OFFSET ?`,
+  // Runs at their concurrency limit are left out, so their ready tasks cannot fill the claim window.
+  readyAllExcept: `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= ? AND run_id NOT IN (SELECT value FROM json_each(?))
+             ORDER BY run_priority DESC, priority DESC, ready_at, run_id, seq LIMIT ? OFFSET ?`,
+  readyOfRun: `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND run_id = ? AND ready_at <= ? ORDER BY priority DESC, ready_at, seq LIMIT ? OFFSET ?`,
+  nextReadyAll: `SELECT MIN(ready_at) AS t FROM tasks WHERE status = 'ready' AND ready_at > ?`,
+  nextReadyOfRun: `SELECT MIN(ready_at) AS t FROM tasks WHERE status = 'ready' AND run_id = ? AND ready_at > ?`,
+  startTask: `UPDATE tasks SET status = 'running', attempts = ?, started_at = COALESCE(started_at, ?), blocked_reason = NULL WHERE run_id = ? AND seq = ?`,
+  blockTask: `UPDATE tasks SET status = 'blocked', blocked_reason = ? WHERE run_id = ? AND seq = ? AND status = 'ready'`,
+  finishTask: `UPDATE tasks SET status = ?, finished_at = ?, failures = ?, failed_agents = ? WHERE run_id = ? AND seq = ?`,
+  retryTask: `UPDATE tasks SET status = 'ready', ready_at = ?, failures = ?, failed_agents = ?, feedback = ? WHERE run_id = ? AND seq = ?`,
+  // Rate-limited: parked without counting a failure, until the limit resets.
+  parkTask: `UPDATE tasks SET status = 'blocked', blocked_reason = ?, ready_at = ?, failed_agents = ? WHERE run_id = ? AND seq = ?`,
+  unparkTasks: `UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= ?
+                AND json_extract(blocked_reason, '$.kind') = 'rate_limited' RETURNING run_id, id`,
+  requeueTask: `UPDATE tasks SET status = 'ready', ready_at = ? WHERE run_id = ? AND seq = ? AND status = 'running'`,
+  // The dependant becomes ready when its last pending dependency succeeds.
+  depSucceeded: `UPDATE tasks SET pending_deps = pending_deps - 1,
+                   status = CASE WHEN pending_deps = 1 AND status = 'pending' THEN 'ready' ELSE status END,
+                   ready_at = CASE WHEN pending_deps = 1 AND status = 'pending' THEN ? ELSE ready_at END
+                 WHERE run_id = ? AND seq = ? RETURNING id, kind, status, pending_deps`,
+  skipTask: `UPDATE tasks SET status = 'skipped', finished_at = ?, blocked_reason = NULL WHERE run_id = ? AND seq = ? AND status IN ('pending', 'ready', 'blocked') RETURNING id`,
+  cancelOpenTasks: `UPDATE tasks SET status = 'cancelled', finished_at = ?, blocked_reason = NULL
+                    WHERE run_id = ? AND status IN ('pending', 'ready', 'blocked', 'awaiting_approval') RETURNING id`,
+  unblockTasks: `UPDATE tasks SET status = 'ready', ready_at = ?, blocked_reason = NULL WHERE status = 'blocked'
+                 AND json_extract(blocked_reason, '$.kind') = 'no_capable_agent' RETURNING run_id, id`,
+  // attempts
+  insertAttempt: `INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+  finishAttempt: `UPDATE attempts SET status = @status, finished_at = @finished_at, exit_code = @exit_code, error = @error, output = @output,
+                    output_ref = @output_ref, summary = @summary, usage = @usage, log_path = @log_path
+                  WHERE run_id = @run_id AND task_seq = @task_seq AND n = @n AND token = @token AND status = 'running'
+                  RETURNING agent_id, started_at`,
+  attemptsOfRun: `SELECT * FROM attempts WHERE run_id = ? ORDER BY task_seq, n`,
+  attemptsOfTask: `SELECT a.* FROM attempts a JOIN tasks t ON t.run_id = a.run_id AND t.seq = a.task_seq WHERE a.run_id = ? AND t.id = ? ORDER BY a.n`,
+  runningOfRun: `SELECT * FROM attempts WHERE run_id = ? AND status = 'running' ORDER BY task_seq, n`,
+  setPid: `UPDATE attempts SET pid = @pid WHERE run_id = @run_id AND task_seq = (SELECT seq FROM tasks WHERE run_id = @run_id AND id = @task_id)
+           AND n = @n AND token = @token AND status = 'running'`,
+  // events
+  insertEvents: `INSERT INTO events (run_id, seq, n, ts, body) VALUES (?, ?, ?, ?, ?)`,
+  eventsOfRun: `SELECT * FROM events WHERE run_id = ? AND seq + n > ? ORDER BY seq LIMIT ?`,
+  eventsAll: `SELECT * FROM events WHERE id >= ? ORDER BY id LIMIT ?`,
+  // agents
+  allAgents: `SELECT * FROM agents ORDER BY id`,
+  agentLoads: `SELECT id, running, version FROM agents ORDER BY id`,
+  agentById: `SELECT * FROM agents WHERE id = ?`,
+  upsertAgent: `INSERT INTO agents (id, name, type, driver, capabilities, max_concurrency, priority, status, config, created_at, updated_at)
+                VALUES (@id, @name, @type, @driver, @capabilities, @max_concurrency, @priority, @status, @config, @now, @now)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, driver = excluded.driver,
+                  capabilities = excluded.capabilities, max_concurrency = excluded.max_concurrency, priority = excluded.priority,
+                  status = excluded.status, config = excluded.config, updated_at = excluded.updated_at, version = agents.version + 1`,
+  agentLoad: `UPDATE agents SET running = MAX(0, running + ?) WHERE id = ?`,
+  agentStatus: `UPDATE agents SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+  deleteAgent: `DELETE FROM agents WHERE id = ?`,
+  // workers
+  upsertWorker: `INSERT INTO workers (id, host, pid, lease_ms, started_at, heartbeat_at) VALUES (@id, @host, @pid, @leaseMs, @startedAt, @heartbeatAt)
+                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, lease_ms = excluded.lease_ms`,
+  workerBeat: `UPDATE workers SET heartbeat_at = ? WHERE id = ?`,
+  allWorkers: `SELECT * FROM workers ORDER BY started_at`,
+  deleteWorker: `DELETE FROM workers WHERE id = ?`,
+  // stats
+  runsByStatus: `SELECT status, COUNT(*) AS n FROM runs GROUP BY status`,
+  tasksByStatus: `SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`,
+  blockedByReason: `SELECT json_extract(blocked_reason, '$.kind') AS reason, COUNT(*) AS n FROM tasks WHERE status = 'blocked' GROUP BY reason`,
+  readyCount: `SELECT COUNT(*) AS n FROM tasks WHERE status = 'ready'`,
+} as const;
+
+export type Statements = { [K in keyof typeof SQL]: Database.Statement };
+
+export function prepareStatements(db: Database.Database): Statements {
+  const out = {} as Record<string, Database.Statement>;
+  for (const [name, sql] of Object.entries(SQL)) out[name] = db.prepare(sql);
+  return out as Statements;
+}

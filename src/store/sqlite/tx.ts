@@ -1,0 +1,143 @@
+/**
+ * One write transaction's working set: the runs it touched (read once, written once at the end if
+ * changed), agent load deltas, and the events it appends — one event row per run, so a transition
+ * costs one insert however many events it records.
+ * Only used inside `db.transaction(...)`, which holds SQLite's write lock throughout.
+ */
+import type { NewEvent } from '../../core/events.js';
+import type { EventRecord } from '../../core/model.js';
+import type { AgentRecord } from '../../agents/types.js';
+import type { TaskSpec } from '../../core/plan/schema.js';
+import { decodeSpec } from '../codec.js';
+import { EVENT_ID_STRIDE, toAgent, type AgentRow, type EncodedEvent, type RunStateRow } from './rows.js';
+import type { Statements } from './statements.js';
+
+/** Decoded specs kept at most (a cleared cache only costs re-decoding). */
+const SPEC_CACHE_MAX = 50_000;
+
+interface PendingEvents {
+  run: RunStateRow;
+  firstSeq: number;
+  list: EncodedEvent[];
+  /** Position of each event in the transaction, to return them in emission order. */
+  order: number[];
+}
+
+export class Tx {
+  readonly #runs = new Map<string, { row: RunStateRow; original: RunStateRow }>();
+  readonly #agentDelta = new Map<string, number>();
+  readonly #events = new Map<string, PendingEvents>();
+  #emitted = 0;
+
+  constructor(
+    readonly s: Statements,
+    readonly now: number,
+    /** Parsed agent definitions by id, reused while their version is unchanged (owned by the store). */
+    readonly agentCache: Map<string, { version: number; agent: AgentRecord }> = new Map(),
+    /** Decoded task specs by `run\0seq` (specs never change once stored; owned by the store). */
+    readonly specCache: Map<string, TaskSpec> = new Map(),
+  ) {}
+
+  /** A task's decoded spec; ready tasks are read by many claims, so decode each once. */
+  spec(runId: string, seq: number, id: string, json: string): TaskSpec {
+    const key = `${runId}\u0000${seq}`;
+    let spec = this.specCache.get(key);
+    if (!spec) {
+      if (this.specCache.size >= SPEC_CACHE_MAX) this.specCache.clear();
+      spec = decodeSpec(json, id);
+      this.specCache.set(key, spec);
+    }
+    return spec;
+  }
+
+  /** Every agent with its load as of this transaction (pending load changes included). */
+  agents(): AgentRecord[] {
+    const rows = this.s.agentLoads.all() as Array<{ id: string; running: number; version: number }>;
+    const out: AgentRecord[] = [];
+    for (const r of rows) {
+      let cached = this.agentCache.get(r.id);
+      if (!cached || cached.version !== r.version) {
+        const agent = toAgent(this.s.agentById.get(r.id) as AgentRow);
+        cached = { version: r.version, agent };
+        this.agentCache.set(r.id, cached);
+      }
+      out.push({ ...cached.agent, running: Math.max(0, r.running + this.pendingAgentLoad(r.id)) });
+    }
+    if (this.agentCache.size > rows.length) for (const id of this.agentCache.keys()) if (!rows.some((r) => r.id === id)) this.agentCache.delete(id);
+    return out;
+  }
+
+  /** The run's state, loaded once per transaction; mutate it freely, {@link flush} writes it back. */
+  run(id: string): RunStateRow | undefined {
+    let entry = this.#runs.get(id);
+    if (!entry) {
+      const row = this.s.runStateById.get(id) as RunStateRow | undefined;
+      if (!row) return undefined;
+      entry = { row, original: { ...row } };
+      this.#runs.set(id, entry);
+    }
+    return entry.row;
+  }
+
+  agentLoad(agentId: string, delta: number): void {
+    this.#agentDelta.set(agentId, (this.#agentDelta.get(agentId) ?? 0) + delta);
+  }
+
+  /** Load changes of an agent not yet written (they are applied at {@link flush}). */
+  pendingAgentLoad(agentId: string): number {
+    return this.#agentDelta.get(agentId) ?? 0;
+  }
+
+  /** Appends an event with the run's next sequence number. */
+  emit(run: RunStateRow, ev: NewEvent): void {
+    const seq = ++run.last_seq;
+    let pending = this.#events.get(run.id);
+    if (!pending || pending.list.length >= EVENT_ID_STRIDE) {
+      if (pending) this.#writeEvents(pending);
+      pending = { run, firstSeq: seq, list: [], order: [] };
+      this.#events.set(run.id, pending);
+    }
+    const data = ev.data === undefined || Object.keys(ev.data).length === 0 ? null : (ev.data as Record<string, unknown>);
+    pending.list.push([ev.type, ev.taskId ?? null, ev.attempt ?? null, data]);
+    pending.order.push(this.#emitted++);
+  }
+
+  #written: Array<{ order: number; event: EventRecord }> = [];
+
+  #writeEvents(p: PendingEvents): void {
+    const id = Number(this.s.insertEvents.run(p.run.id, p.firstSeq, p.list.length, this.now, JSON.stringify(p.list)).lastInsertRowid);
+    p.list.forEach(([type, taskId, attempt, data], i) => {
+      this.#written.push({ order: p.order[i]!, event: { id: id * EVENT_ID_STRIDE + i, runId: p.run.id, seq: p.firstSeq + i, ts: this.now, type, taskId, attempt, data } });
+    });
+  }
+
+  /** Writes events, changed runs and agent loads. @returns the events appended, in emission order. */
+  flush(): EventRecord[] {
+    for (const p of this.#events.values()) this.#writeEvents(p);
+    this.#events.clear();
+    for (const { row, original } of this.#runs.values()) {
+      if (!changed(row, original)) continue;
+      row.updated_at = this.now;
+      this.s.updateRun.run(row);
+    }
+    for (const [id, d] of this.#agentDelta) if (d !== 0) this.s.agentLoad.run(d, id);
+    const out = this.#written.sort((a, b) => a.order - b.order).map((w) => w.event);
+    this.#written = [];
+    return out;
+  }
+}
+
+function changed(a: RunStateRow, b: RunStateRow): boolean {
+  return (
+    a.last_seq !== b.last_seq ||
+    a.status !== b.status ||
+    a.running !== b.running ||
+    a.tasks_total !== b.tasks_total ||
+    a.tasks_finished !== b.tasks_finished ||
+    a.tasks_failed !== b.tasks_failed ||
+    a.started_at !== b.started_at ||
+    a.finished_at !== b.finished_at ||
+    a.error !== b.error ||
+    a.expires_at !== b.expires_at
+  );
+}
