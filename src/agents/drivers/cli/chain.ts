@@ -1,0 +1,89 @@
+/**
+ * A fallback chain inside one attempt (`--agent-cli claude,codex,gemini`): each CLI in order;
+ * one that is not installed, not authenticated, rate-limited or cannot reach its service hands
+ * over to the next. When none is left, the chain's end says what the engine should do: park the
+ * task until the earliest reset (rate limits, no retry spent), retry later (unreachable), or fail
+ * for good (no CLI installed or authenticated).
+ *
+ * Why inside one attempt rather than one engine agent per CLI: a missing or unauthenticated CLI
+ * is not retryable for its agent, and the engine fails a task on a non-retryable error; in a chain
+ * the next CLI is tried at once, in order, without a retry or a backoff per CLI, and a task whose
+ * every CLI is rate-limited is parked once, until the first reset.
+ */
+import type { AttemptError } from '../../../core/model.js';
+import { runCli, type RunCliOptions } from './run-cli.js';
+import { FALLBACK_KINDS, type CliAdapter, type CliName, type CliOutcome } from './types.js';
+
+export interface ChainOptions extends Omit<RunCliOptions, 'adapter' | 'program'> {
+  chain: readonly CliName[];
+  adapters: Readonly<Record<CliName, CliAdapter>>;
+  /** Program per CLI (path or name on PATH). */
+  programs?: Partial<Record<CliName, string>>;
+  /** Per CLI: replacement of its default permission/sandbox flags. */
+  flags?: Partial<Record<CliName, readonly string[]>>;
+  /** Per CLI: extra argv appended. */
+  args?: Partial<Record<CliName, readonly string[]>>;
+}
+
+export interface ChainResult {
+  /** The CLI that did the work, or the last one tried. */
+  final: CliOutcome;
+  /** Every CLI tried, in order. */
+  tried: CliOutcome[];
+  /** True when every CLI handed over (none could work). */
+  exhausted: boolean;
+}
+
+/** Runs the chain until a CLI does the work (or fails at it), or none is left. */
+export async function runChain(o: ChainOptions): Promise<ChainResult> {
+  const tried: CliOutcome[] = [];
+  for (let i = 0; i < o.chain.length; i++) {
+    const name = o.chain[i]!;
+    const program = o.programs?.[name];
+    const flags = o.flags?.[name];
+    const invocation = { ...o.invocation, ...(flags ? { flags } : {}), extraArgs: [...o.invocation.extraArgs, ...(o.args?.[name] ?? [])] };
+    const r = await runCli({ ...o, invocation, adapter: o.adapters[name], ...(program ? { program } : {}) });
+    tried.push(r);
+    if (r.kind === 'cancelled' || !FALLBACK_KINDS.has(r.kind)) return { final: r, tried, exhausted: false };
+    const next = o.chain[i + 1];
+    o.emit?.({ stream: 'info', text: `[tutti] ${name}: ${r.message}${next ? ` → trying ${next}` : ''}` });
+  }
+  return { final: tried[tried.length - 1]!, tried, exhausted: true };
+}
+
+/** One line per CLI tried: `claude: not authenticated (…)`. */
+export function chainReport(tried: readonly CliOutcome[]): string {
+  return tried.map((t) => `${t.cli}: ${t.kind === 'succeeded' ? 'did the work' : t.message}`).join('; ');
+}
+
+/** Shortest park after a rate limit whose reset is unknown or already past, ms. */
+const MIN_PARK_MS = 1000;
+
+/**
+ * The attempt error for a chain that did not succeed; null when it did (or was cancelled).
+ * Precedence when none is left: any rate limit parks (until the earliest known reset), then an
+ * unreachable service retries, then missing credentials, then missing programs (both final).
+ */
+export function chainError(r: ChainResult, now: number): AttemptError | null {
+  const { final, tried } = r;
+  if (final.kind === 'succeeded' || final.kind === 'cancelled') return null;
+  const report = chainReport(tried);
+  if (!r.exhausted) {
+    const kind = final.kind === 'timeout' ? 'timeout' : final.kind === 'invalid_output' ? 'invalid_output' : final.kind === 'failed' ? 'exit_code' : 'crashed';
+    return { kind, message: tried.length > 1 ? `${final.cli} ${final.message} (${report})` : `${final.cli} ${final.message}` };
+  }
+  const limited = tried.filter((t) => t.kind === 'rate_limited');
+  if (limited.length) {
+    const resets = limited.map((t) => t.resetAt).filter((x): x is number => x !== undefined);
+    const until = resets.length ? Math.min(...resets) : undefined;
+    return {
+      kind: 'rate_limited',
+      message: `every CLI is unavailable, ${limited.map((t) => t.cli).join(', ')} rate-limited${until ? ` until ${new Date(until).toISOString()}` : ''} (${report})`,
+      retryable: true,
+      ...(until !== undefined ? { retryAfterMs: Math.max(MIN_PARK_MS, until - now) } : {}),
+    };
+  }
+  if (tried.some((t) => t.kind === 'unavailable')) return { kind: 'crashed', message: `no CLI could reach its service (${report})`, retryable: true };
+  if (tried.some((t) => t.kind === 'auth')) return { kind: 'auth', message: `no CLI of the chain can work: ${report}`, retryable: false };
+  return { kind: 'not_installed', message: `no CLI of the chain is installed: ${report}`, retryable: false };
+}

@@ -1,0 +1,131 @@
+/**
+ * Claude Code headless: `claude -p PROMPT --output-format stream-json --verbose`. Events:
+ * `system` (`init` with the session id, `api_retry`), `assistant` (text and tool_use blocks, an
+ * `error` code such as `authentication_failed` or `rate_limit`), `user` (tool_result blocks) and
+ * one final `result` (`is_error`, `result` text, `total_cost_usd`, `usage`, `session_id`).
+ * Measured here without credentials: exit 1, an assistant message "Not logged in · Please run
+ * /login" with `error: "authentication_failed"`, and a `result` with `is_error: true`.
+ */
+import { z } from 'zod';
+import { parseJsonObject } from './json-lines.js';
+import type { AuthState, CliAdapter, CliEvent } from './types.js';
+
+/** Tools whose `file_path` input is a file the agent changes. */
+const EDIT_TOOLS = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
+
+const usageSchema = z.looseObject({
+  input_tokens: z.number().optional(),
+  output_tokens: z.number().optional(),
+  cache_creation_input_tokens: z.number().optional(),
+  cache_read_input_tokens: z.number().optional(),
+});
+
+const block = z.looseObject({ type: z.string(), text: z.string().optional(), name: z.string().optional(), id: z.string().optional(), input: z.unknown().optional(), tool_use_id: z.string().optional(), is_error: z.boolean().optional(), content: z.unknown().optional() });
+
+const eventSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('system'), subtype: z.string().optional(), session_id: z.string().optional(), model: z.string().optional(), error_status: z.number().nullable().optional(), error: z.string().optional(), attempt: z.number().optional() }),
+  z.looseObject({ type: z.literal('assistant'), message: z.looseObject({ content: z.array(block).default([]) }), error: z.string().optional(), session_id: z.string().optional() }),
+  z.looseObject({ type: z.literal('user'), message: z.looseObject({ content: z.union([z.string(), z.array(block)]).default([]) }) }),
+  z.looseObject({
+    type: z.literal('result'),
+    subtype: z.string().optional(),
+    is_error: z.boolean().optional(),
+    result: z.string().optional(),
+    session_id: z.string().optional(),
+    total_cost_usd: z.number().optional(),
+    usage: usageSchema.optional(),
+    api_error_status: z.number().nullable().optional(),
+  }),
+]);
+
+function detailOf(input: unknown): string | undefined {
+  if (!input || typeof input !== 'object') return undefined;
+  const i = input as Record<string, unknown>;
+  for (const k of ['file_path', 'notebook_path', 'command', 'pattern', 'path', 'url', 'description']) if (typeof i[k] === 'string') return (i[k] as string).slice(0, 200);
+  return undefined;
+}
+
+/** Parses one stdout line of `claude -p --output-format stream-json --verbose`. */
+export function parseClaudeLine(line: string): CliEvent[] {
+  const raw = parseJsonObject(line);
+  if (!raw) return [];
+  const r = eventSchema.safeParse(raw);
+  if (!r.success) return [];
+  const e = r.data;
+  const out: CliEvent[] = [];
+  switch (e.type) {
+    case 'system':
+      if (e.subtype === 'init' && e.session_id) out.push({ kind: 'session', sessionId: e.session_id, ...(e.model ? { model: e.model } : {}) });
+      else if (e.subtype === 'api_retry') {
+        const status = e.error_status ?? undefined;
+        out.push({ kind: 'retry', network: status === undefined, ...(status !== undefined ? { status } : {}), ...(e.error ? { message: e.error } : {}) });
+      }
+      break;
+    case 'assistant': {
+      const texts: string[] = [];
+      for (const b of e.message.content) {
+        if (b.type === 'text' && b.text) {
+          texts.push(b.text);
+          // A message carrying an error code is the CLI speaking, not the agent: reported as the error.
+          if (!e.error) out.push({ kind: 'message', role: 'assistant', text: b.text });
+        } else if (b.type === 'tool_use' && b.name) {
+          const detail = detailOf(b.input);
+          out.push({ kind: 'tool_use', tool: b.name, ...(b.id ? { id: b.id } : {}), ...(detail ? { detail } : {}) });
+          if (EDIT_TOOLS.has(b.name) && detail) out.push({ kind: 'file_change', path: detail, change: b.name === 'Write' ? 'add' : 'update' });
+        }
+      }
+      if (e.error) out.push({ kind: 'error', message: `${texts.join(' ').slice(0, 500) || 'error'} (${e.error})`, fatal: true });
+      break;
+    }
+    case 'user':
+      if (Array.isArray(e.message.content)) {
+        for (const b of e.message.content) if (b.type === 'tool_result') out.push({ kind: 'tool_result', ...(b.tool_use_id ? { id: b.tool_use_id } : {}), ok: b.is_error !== true });
+      }
+      break;
+    case 'result': {
+      const u = e.usage;
+      if (u || e.total_cost_usd !== undefined) {
+        const input = (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
+        out.push({
+          kind: 'usage',
+          cumulative: true,
+          usage: { ...(u ? { inputTokens: input, outputTokens: u.output_tokens ?? 0 } : {}), ...(e.total_cost_usd !== undefined ? { costUsd: e.total_cost_usd } : {}) },
+        });
+      }
+      if (e.session_id) out.push({ kind: 'session', sessionId: e.session_id });
+      const ok = e.is_error !== true && (e.subtype === undefined || e.subtype === 'success');
+      if (!ok) out.push({ kind: 'error', message: `${e.subtype && e.subtype !== 'success' ? `${e.subtype}: ` : ''}${e.api_error_status ? `status ${e.api_error_status}: ` : ''}${e.result ?? 'error result'}`, fatal: true });
+      out.push({ kind: 'result', ok, ...(e.result !== undefined ? { text: e.result } : {}) });
+      break;
+    }
+  }
+  return out;
+}
+
+export const claudeAdapter: CliAdapter = {
+  name: 'claude',
+  program: 'claude',
+  title: 'Claude Code',
+  npmPackage: '@anthropic-ai/claude-code',
+  structured: true,
+  command(inv) {
+    const flags = inv.flags ?? ['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,MultiEdit,Write,Glob,Grep'];
+    return { args: ['-p', inv.prompt, '--output-format', 'stream-json', '--verbose', ...flags, ...(inv.model ? ['--model', inv.model] : []), ...inv.extraArgs] };
+  },
+  newParser: () => ({ line: parseClaudeLine }),
+  classify({ exitCode, events }) {
+    const result = [...events].reverse().find((e) => e.kind === 'result');
+    if (exitCode === 0 && result?.ok) return { kind: 'succeeded', message: 'done' };
+    if (exitCode === 0 && !result) return { kind: 'invalid_output', message: 'claude exited 0 without a result event (expected --output-format stream-json)' };
+    return null;
+  },
+  authProbe: {
+    args: ['auth', 'status'],
+    interpret(exitCode, stdout, _stderr, env): AuthState {
+      if (env.ANTHROPIC_API_KEY) return { authenticated: true, detail: 'ANTHROPIC_API_KEY is set' };
+      const j = parseJsonObject(stdout.trim().replace(/\n/g, ' '));
+      if (j && typeof j.loggedIn === 'boolean') return j.loggedIn ? { authenticated: true, detail: `logged in (${String(j.authMethod ?? 'unknown method')})` } : { authenticated: false, detail: 'not logged in (claude auth login, or set ANTHROPIC_API_KEY)' };
+      return exitCode === 0 ? { authenticated: true, detail: 'claude auth status: ok' } : { authenticated: false, detail: `claude auth status exited ${exitCode}` };
+    },
+  },
+};

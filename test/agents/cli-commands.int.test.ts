@@ -1,0 +1,203 @@
+/**
+ * The tutti binary's coding commands with fake CLIs on PATH: run --agent-cli (as the default
+ * command), usage errors, doctor, dispatcher analyze/create, and live/attach/kill on a private
+ * tmux server (`TUTTI_TMUX_SOCKET`).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../src/agents/drivers/cli/dispatch.js';
+import type { DoctorReport } from '../../src/cli/commands/doctor.js';
+import type { RunView } from '../../src/core/run-view.js';
+import { prepareWorkspace } from '../../src/workspace/index.js';
+import { runCli } from '../helpers/cli.js';
+import { fakeBin, fakeScript, gitRepo, sh, systemPath, tmp } from './helpers.js';
+
+const TEST_JS = "const a = require('./answer.js');\nif (a !== 42) { console.error(`expected 42, got ${a}`); process.exit(1); }\n";
+const SOCKET = `tutti-test-${process.pid}`;
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+afterAll(() => {
+  if (hasTmux) {
+    try {
+      execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // no server was started
+    }
+  }
+});
+
+function env(script: Record<string, unknown>, bins?: string[]) {
+  const f = fakeScript(script);
+  return { env: { ...f.env, PATH: systemPath(fakeBin(bins)), TUTTI_TMUX_SOCKET: SOCKET, HOME: tmp('tutti-home-') }, record: f.record };
+}
+
+describe('tutti --agent-cli (run is the default command)', () => {
+  it('reports each CLI, falls back, loops on validation and ends with a validated commit on its branch', async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
+    const ctx = join(tmp(), 'context.md');
+    writeFileSync(ctx, '# House rules\nAnswers are numbers.\n');
+    const { env: e, record } = env({ claude: { modes: ['auth'] }, gemini: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude', 'gemini']);
+    const r = await runCli(['--agent-cli', 'claude,codex,gemini', '--validate', 'node test.js', '--context', ctx, 'fix the failing test'], { dataDir: tmp(), cwd: repo, env: e });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\[tutti\] claude: not authenticated: Not logged in · Please run \/login.* → trying codex/);
+    expect(r.stderr).toMatch(/\[tutti\] codex: codex is not installed .* → trying gemini/);
+    expect(r.stderr).toContain('[tutti] validation passed');
+    expect(r.stdout).toContain('status completed');
+    const runId = /run (run_\w+)/.exec(r.stdout)![1]!;
+    expect(sh(repo, 'git', 'show', `tutti/${runId}/main:answer.js`)).toBe('module.exports = 42;');
+    expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).toContain('## Context\n# House rules');
+  });
+
+  it('with no CLI able to work, ends failed, naming each CLI and why', async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n' });
+    const { env: e } = env({ claude: { modes: ['auth'] }, codex: { modes: ['auth'] } }, ['claude', 'codex']);
+    const r = await runCli(['run', '--agent-cli', 'claude,codex,gemini', 'do it'], { dataDir: tmp(), cwd: repo, env: e });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/no CLI of the chain can work: claude: not authenticated.*; codex: not authenticated \(codex login status: Not logged in\); gemini: gemini is not installed/);
+    // Nothing was done: no branch or worktree is left.
+    expect(sh(repo, 'git', 'branch', '--list', 'tutti/*')).toBe('');
+  });
+
+  it.each([
+    [['--agent-cli', 'claude,vim', 'x'], /unknown CLI 'vim'/],
+    [['--agent-cli', 'claude', '--validate', 'npm test && npm run lint', 'x'], /--validate: cannot run 'npm test && npm run lint' without a shell .*sh -c/],
+    [['--agent-cli', 'claude', '--context', '/nope.md', 'x'], /cannot read --context \/nope.md: no such file/],
+    [['--agent-cli', 'claude', '--plan', 'p.yaml'], /apply to a goal, not to --plan/],
+    [['--validate', 'npm test', 'x'], /needs --agent-cli/],
+  ])('%j is a usage error (exit 2, one line)', async (args, re) => {
+    const r = await runCli(args as string[], { dataDir: tmp(), cwd: tmp() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('tutti doctor', () => {
+  it('reports CLIs (installed, version, authenticated), tools, and orphaned worktrees; --prune-worktrees removes the safe ones', async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n' });
+    const data = tmp();
+    const orphan = await prepareWorkspace({ repoDir: repo, dataDir: data, runId: 'run_gone', taskId: 't' });
+    const { env: e } = env({ claude: { modes: ['auth'] }, codex: {} }, ['claude', 'codex']);
+    const r = await runCli(['doctor', '--json'], { dataDir: data, cwd: repo, env: e });
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout) as DoctorReport;
+    const cli = Object.fromEntries(d.clis.map((c) => [c.name, c]));
+    expect(cli.claude).toMatchObject({ installed: true, version: 'fake-claude 1.0.0', auth: { authenticated: false } });
+    expect(cli.codex).toMatchObject({ installed: true, version: 'fake-codex 1.0.0', auth: { authenticated: true } });
+    expect(cli.gemini).toMatchObject({ installed: false, auth: { detail: 'not installed (npm install -g @google/gemini-cli)' } });
+    expect(cli.cursor).toMatchObject({ installed: false, npmPackage: null });
+    expect(d.tools.find((t) => t.name === 'git')).toMatchObject({ installed: true });
+    expect(d.worktrees!.orphans).toMatchObject([{ path: orphan.dir, reason: 'unknown_run', blocker: null }]);
+
+    const human = await runCli(['doctor'], { dataDir: data, cwd: repo, env: e });
+    expect(human.stdout).toMatch(/claude +fake-claude 1\.0\.0 .* NOT authenticated: not logged in/);
+    expect(human.stdout).toMatch(/gemini +not installed .*npm install -g @google\/gemini-cli/);
+    expect(human.stdout).toContain(`${orphan.dir}  unknown run  branch tutti/run_gone/t  removable (tutti doctor --prune-worktrees)`);
+
+    const pruned = await runCli(['doctor', '--prune-worktrees', '--json'], { dataDir: data, cwd: repo, env: e });
+    expect((JSON.parse(pruned.stdout) as DoctorReport).worktrees!.pruned).toEqual([orphan.dir]);
+    expect(sh(repo, 'git', 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
+});
+
+describe('tutti dispatcher', () => {
+  it('analyze turns a list of independent items into one agent spec each', async () => {
+    const r = await runCli(['dispatcher', 'analyze', '--json', '--agent-cli', 'gemini,claude', '--model', 'm1', 'In repo X:\n1. Fix flaky integration tests\n2. Update PR #123 docs'], { dataDir: tmp() });
+    expect(r.code).toBe(0);
+    const specs = JSON.parse(r.stdout) as AgentSpec[];
+    expect(specs).toEqual([
+      { name: 'task-fix-flaky-integration-tests', task: 'In repo X:\n\nFix flaky integration tests', cli_chain: ['gemini', 'claude'], model: 'm1', workspace: { mode: 'worktree', branch: 'tutti/<runId>/main', copyFiles: ['.env'], pr: 123 } },
+      { name: 'task-update-pr-123-docs', task: 'In repo X:\n\nUpdate PR #123 docs', cli_chain: ['gemini', 'claude'], model: 'm1', workspace: { mode: 'worktree', branch: 'tutti/<runId>/main', copyFiles: ['.env'], pr: 123 } },
+    ]);
+    const one = JSON.parse((await runCli(['dispatcher', 'analyze', '--json', '--agent-cli', 'codex', 'Refactor auth middleware'], { dataDir: tmp() })).stdout) as AgentSpec[];
+    expect(one).toMatchObject([{ name: 'task-refactor-auth-middleware', cli: 'codex', model: null }]);
+  });
+
+  it('create --dry-run prints what it would start and starts nothing', async () => {
+    const { env: e } = env({});
+    const r = await runCli(['dispatcher', 'create', '--dry-run', '--agent-cli', 'claude', 'Investigate failing CI'], { dataDir: tmp(), cwd: tmp(), env: e });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/would start session tutti-task-investigate-failing-ci: tutti run --run-id run_\w+ .* --agent-cli claude -- Investigate failing CI/);
+    const list = await runCli(['live', 'list', '--json'], { dataDir: tmp(), env: e });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it.skipIf(!hasTmux)('create starts each agent as a run in a tmux session that ends with the run', async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
+    const data = tmp();
+    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    const r = await runCli(['dispatcher', 'create', '--json', '--agent-cli', 'claude', '--validate', 'node test.js', 'Fix the answer'], { dataDir: data, cwd: repo, env: e });
+    expect(r.code).toBe(0);
+    const [spec] = JSON.parse(r.stdout) as Array<AgentSpec & { runId: string; session: string }>;
+    expect(spec!.session).toBe('tutti-task-fix-the-answer');
+    let view: RunView | null = null;
+    for (let i = 0; i < 150; i++) {
+      const s = await runCli(['status', spec!.runId, '--json'], { dataDir: data, env: e });
+      if (s.code === 0) view = JSON.parse(s.stdout) as RunView;
+      if (view && ['completed', 'failed', 'cancelled'].includes(view.status)) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(view?.status).toBe('completed');
+    expect(spec!.workspace.branch).toBe(`tutti/${spec!.runId}/main`);
+    expect(sh(repo, 'git', 'show', `${spec!.workspace.branch}:answer.js`)).toBe('module.exports = 42;');
+    // The session stays (remain-on-exit) so its last screen can be read; list shows it exited.
+    // The run's process exits just after its last commit: poll until its pane is dead.
+    let mine: { name: string; dead: boolean } | undefined;
+    for (let i = 0; i < 50; i++) {
+      const list = JSON.parse((await runCli(['live', 'list', '--json'], { dataDir: data, env: e })).stdout) as Array<{ name: string; dead: boolean }>;
+      mine = list.find((s) => s.name === spec!.session);
+      if (mine?.dead) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(mine).toMatchObject({ dead: true });
+    expect((await runCli(['kill', spec!.session], { dataDir: data, env: e })).code).toBe(0);
+  });
+});
+
+describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', () => {
+  it('starts an interactive CLI session, lists it, refuses to attach without a terminal, kills it', async () => {
+    const { env: e } = env({}, ['claude']);
+    const data = tmp();
+    const started = await runCli(['live', '--cli', 'claude', '--detach'], { dataDir: data, cwd: tmp(), env: e });
+    expect(started.code).toBe(0);
+    expect(started.stdout.trim()).toBe('tutti-live-claude-1');
+    const second = await runCli(['live', '--cli', 'claude', '--detach'], { dataDir: data, cwd: tmp(), env: e });
+    expect(second.stdout.trim()).toBe('tutti-live-claude-2');
+    await new Promise((res) => setTimeout(res, 300));
+    const screen = execFileSync('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', '=tutti-live-claude-1:'], { encoding: 'utf8' });
+    expect(screen).toContain('fake claude interactive session');
+
+    const list = await runCli(['live', 'list'], { dataDir: data, env: e });
+    expect(list.stdout).toMatch(/tutti-live-claude-1 .* detached/);
+    expect(list.stdout).toMatch(/tutti-live-claude-2 .* detached/);
+
+    const attach = await runCli(['attach', 'live-claude-1'], { dataDir: data, env: e });
+    expect(attach.code).toBe(2);
+    expect(attach.stderr).toContain(`attach needs a terminal; without one, read the session with: tmux -L ${SOCKET} capture-pane -p -t tutti-live-claude-1`);
+
+    expect((await runCli(['kill', 'live-claude-1'], { dataDir: data, env: e })).stdout).toBe('killed tutti-live-claude-1\n');
+    expect((await runCli(['kill', 'tutti-live-claude-2'], { dataDir: data, env: e })).code).toBe(0);
+    expect((await runCli(['live', 'list'], { dataDir: data, env: e })).stdout).toBe('no tutti sessions\n');
+    const missing = await runCli(['kill', 'nope'], { dataDir: data, env: e });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no session 'nope'");
+  });
+
+  it('a CLI that is not installed, or unknown, is reported', async () => {
+    const { env: e } = env({}, []);
+    const r = await runCli(['live', '--cli', 'gemini', '--detach'], { dataDir: tmp(), env: e });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gemini is not installed (npm install -g @google/gemini-cli)');
+    const u = await runCli(['live', '--cli', 'emacs'], { dataDir: tmp(), env: e });
+    expect(u.code).toBe(2);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The coding driver through the engine, with the scripted fake CLI on real git repositories:
+ * fallback, the validation loop with feedback, path rules, no_changes, rate-limit parking,
+ * "the engine decides", and cancel leaving nothing behind.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { processesWithKey, type CodingOutput } from '../../src/agents/drivers/cli/index.js';
+import type { PlanInput } from '../../src/core/plan/schema.js';
+import { codingEngine, fakeBin, fakeScript, gitRepo, isRunning, sh, systemPath } from './helpers.js';
+
+const TEST_JS = "const a = require('./answer.js');\nif (a !== 42) { console.error(`expected 42, got ${a}`); process.exit(1); }\nconsole.log('ok');\n";
+
+function plan(task: Record<string, unknown>, chain = ['claude', 'codex', 'gemini']): PlanInput {
+  return {
+    agents: [{ id: 'coder', driver: 'coding', config: { cli: chain, cliTimeoutMs: 30_000 } }],
+    tasks: [{ id: 'fix', prompt: 'make the test pass', agent: 'coder', ...task }],
+  };
+}
+
+async function setup(script: Record<string, unknown>, bins?: string[]) {
+  const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
+  const { env, record } = fakeScript(script);
+  const { engine, dataDir } = await codingEngine({ ...env, PATH: systemPath(fakeBin(bins)) }, repo);
+  return { repo, record, engine, dataDir };
+}
+
+const outputOf = (a: { output: unknown }) => a.output as CodingOutput;
+
+describe('coding driver', () => {
+  it('falls back to the CLI that works, loops on a failing validation, and the feedback reaches the next iteration', async () => {
+    const { repo, record, engine, dataDir } = await setup(
+      {
+        claude: { modes: ['auth'] },
+        gemini: {
+          edits: [
+            { unless: 'expected 42, got 41', write: { 'answer.js': 'module.exports = 41;\n' } },
+            { when: 'expected 42, got 41', write: { 'answer.js': 'module.exports = 42;\n' } },
+          ],
+        },
+      },
+      ['claude', 'gemini'],
+    );
+    const setupCmd = ['node', '-e', "require('fs').appendFileSync(process.env.REC + '/setup.count', 'x')"];
+    const run = await engine.run(
+      plan({ validate: ['node test.js'], env: { REC: record }, workspace: { setup: setupCmd }, acceptanceCriteria: ['node test.js prints ok'], retry: { maxAttempts: 3, backoff: { initialMs: 0 } } }),
+    );
+    expect(run.status).toBe('completed');
+    const [first, second] = run.tasks[0]!.attempts;
+    expect(first!.status).toBe('failed');
+    expect(first!.error).toMatchObject({ kind: 'exit_code' });
+    expect(first!.error!.message).toContain('validation failed: `node test.js` exited with code 1\nexpected 42, got 41');
+    expect(outputOf(first!).clis.map((c) => [c.cli, c.kind])).toEqual([
+      ['claude', 'auth'],
+      ['codex', 'not_installed'],
+      ['gemini', 'succeeded'],
+    ]);
+    // Iteration 2's prompt carried iteration 1's validation output.
+    const prompt2 = readFileSync(join(record, 'gemini.1.prompt.txt'), 'utf8');
+    expect(prompt2).toContain('## Feedback from the previous attempt (this is iteration 2 of 3)');
+    expect(prompt2).toContain('expected 42, got 41');
+    expect(prompt2).toContain('- node test.js prints ok');
+    expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).not.toContain('Feedback');
+
+    expect(second!.status).toBe('succeeded');
+    const out = outputOf(second!);
+    expect(out).toMatchObject({ cli: 'gemini', branch: `tutti/${run.id}/fix`, changedFiles: ['answer.js'], validation: [{ command: 'node test.js', exitCode: 0 }] });
+    expect(readFileSync(out.testLog!, 'utf8')).toContain('$ node test.js\nok\n');
+    expect(second!.logPath).toMatch(/fix\.2\.log$/);
+    // Both iterations' commits are on the task's branch; main is untouched; the worktree is gone.
+    expect(sh(repo, 'git', 'show', `${out.branch}:answer.js`)).toBe('module.exports = 42;');
+    expect(sh(repo, 'git', 'rev-list', '--count', `main..${out.branch}`)).toBe('2');
+    expect(sh(repo, 'git', 'show', '-s', '--format=%B', out.commits[0]!.sha)).toContain(`Tutti-Run: ${run.id}`);
+    expect(readFileSync(join(repo, 'answer.js'), 'utf8')).toBe('module.exports = 0;\n');
+    expect(existsSync(join(dataDir, 'worktrees', run.id, 'fix'))).toBe(false);
+    expect(sh(repo, 'git', 'worktree', 'list')).not.toContain('worktrees');
+    // Setup ran once, in the new worktree.
+    expect(readFileSync(join(record, 'setup.count'), 'utf8')).toBe('x');
+  });
+
+  it('rejects changes outside allowedPaths or inside forbiddenPaths and rewinds the branch', async () => {
+    const { repo, engine } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n', 'dist/bundle.js': 'x' } }] } });
+    const run = await engine.run(plan({ forbiddenPaths: ['dist/'], allowedPaths: ['*.js', 'dist/**'] }, ['claude']));
+    expect(run.status).toBe('failed');
+    const a = run.tasks[0]!.attempts[0]!;
+    expect(a.error).toMatchObject({ kind: 'invalid_output' });
+    expect(a.error!.message).toContain('dist/bundle.js (forbidden by dist/)');
+    const branch = `tutti/${run.id}/fix`;
+    // The rejected commit is kept under refs/tutti/rejected; the task's branch has none of it.
+    expect(sh(repo, 'git', 'for-each-ref', '--format=%(refname)', 'refs/tutti/')).toBe(`refs/tutti/rejected/${branch}/1`);
+    expect(sh(repo, 'git', 'branch', '--list', branch)).toBe('');
+  });
+
+  it('fails with no_changes when the agent changed nothing', async () => {
+    const { engine } = await setup({ claude: { say: 'Everything looks fine to me.' } });
+    const run = await engine.run(plan({}, ['claude']));
+    expect(run.tasks[0]!.attempts[0]!.error).toMatchObject({ kind: 'no_changes' });
+    expect(run.tasks[0]!.attempts[0]!.error!.message).toContain('Everything looks fine to me.');
+  });
+
+  it('the engine decides: validation passing beats an agent reporting failure, and failing beats one reporting success', async () => {
+    const { engine } = await setup({ claude: { modes: ['claims_failure'], edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const ok = await engine.run(plan({ validate: [['node', 'test.js']] }, ['claude']));
+    expect(ok.status).toBe('completed');
+    expect(ok.tasks[0]!.attempts[0]!.summary).toMatch(/validated .* \(the agent reported failure: .*validation passed\)/);
+
+    const b = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 7;\n' } }] } });
+    const bad = await b.engine.run(plan({ validate: ['node test.js'] }, ['claude']));
+    expect(bad.status).toBe('failed');
+    expect(bad.tasks[0]!.attempts[0]!.error!.message).toContain('expected 42, got 7');
+  });
+
+  it('parks a task whose every CLI is rate-limited until the reset, without spending a retry, then resumes', async () => {
+    const { engine } = await setup(
+      {
+        claude: { modes: ['rate_limit', 'work'], resetInSeconds: 2, edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] },
+        gemini: { modes: ['rate_limit', 'rate_limit'], resetInSeconds: 60 },
+      },
+      ['claude', 'gemini'],
+    );
+    const created = await engine.createRun(plan({ validate: ['node test.js'], retry: { maxAttempts: 1 } }));
+    let parked = null;
+    for (let i = 0; i < 100 && !parked; i++) {
+      const v = await engine.getRun(created.id);
+      if (v!.tasks[0]!.status === 'blocked') parked = v;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(parked).not.toBeNull();
+    const reason = parked!.tasks[0]!.blockedReason;
+    expect(reason).toMatchObject({ kind: 'rate_limited', agentId: 'coder' });
+    const first = parked!.tasks[0]!.attempts[0]!;
+    expect(first.error).toMatchObject({ kind: 'rate_limited' });
+    // claude's reset (≈ 2 s, to the second) is the earlier one: the task waits for it, not for gemini's.
+    const until = (reason as { until: number }).until;
+    expect(until - Date.parse(first.finishedAt!)).toBeLessThan(3500);
+    const run = await engine.waitForRun(created.id, { timeoutMs: 20_000 });
+    // maxAttempts 1 and yet a second attempt: the rate limit spent no retry.
+    expect(run.status).toBe('completed');
+    expect(run.tasks[0]!.attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect(outputOf(run.tasks[0]!.attempts[1]!).cli).toBe('claude');
+  });
+
+  it('cancel leaves nothing behind: the CLI, its grandchild sleep and an escaped helper are gone; the attempt is cancelled', async () => {
+    const { record, engine, repo } = await setup({ claude: { modes: ['hang'], escape: true } });
+    const created = await engine.createRun(plan({}, ['claude']));
+    const pidFile = join(record, 'grandchild.pid');
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !existsSync(join(record, 'escaped.pid')); i++) await new Promise((r) => setTimeout(r, 25));
+    const sleeper = Number(readFileSync(pidFile, 'utf8'));
+    const escaped = Number(readFileSync(join(record, 'escaped.pid'), 'utf8'));
+    expect(isRunning(sleeper)).toBe(true);
+    expect(isRunning(escaped)).toBe(true);
+    const key = `${created.id}/fix/1`;
+    expect(processesWithKey(key).length).toBeGreaterThanOrEqual(2);
+    await engine.cancelRun(created.id);
+    const run = await engine.waitForRun(created.id, { timeoutMs: 20_000 });
+    expect(run.status).toBe('cancelled');
+    expect(run.tasks[0]!.attempts[0]!.status).toBe('cancelled');
+    expect(isRunning(sleeper)).toBe(false);
+    // Even the one that left the process group: found by the attempt's idempotency key.
+    expect(isRunning(escaped)).toBe(false);
+    expect(processesWithKey(key)).toEqual([]);
+    expect(sh(repo, 'git', 'worktree', 'list')).not.toContain('worktrees');
+  });
+});
