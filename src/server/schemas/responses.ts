@@ -1,0 +1,159 @@
+/**
+ * zod schemas of the JSON the API answers with. They document the responses in `/openapi.json`
+ * (the server serialises with plain JSON.stringify) and the tests parse real responses with them,
+ * so the documentation cannot drift from what is sent.
+ */
+import { z } from 'zod';
+import { AGENT_STATUSES } from '../../agents/types.js';
+import { ATTEMPT_STATUSES, RUN_STATUSES, TASK_STATUSES } from '../../core/model.js';
+
+const isoTime = z.string().describe('ISO-8601 time with milliseconds (UTC).');
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable error code, e.g. ERR_INVALID_INPUT, ERR_RUN_NOT_FOUND.'),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional().describe('For validation errors: `issues`, one `{ path, message }` per bad field.'),
+    }),
+  })
+  .describe('Every error response.');
+
+export const blockedReason = z
+  .object({ kind: z.string().describe('dependencies, no_capable_agent, agent_capacity, concurrency_limit, retry_backoff, rate_limited, budget_exhausted, awaiting_approval, queued') })
+  .catchall(z.unknown())
+  .describe('Why an unfinished task is not running.');
+
+export const runCounts = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  ready: z.number().int(),
+  running: z.number().int(),
+  blocked: z.number().int(),
+  awaitingApproval: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const runSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  goal: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  priority: z.number().int(),
+  createdAt: isoTime,
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  updatedAt: isoTime,
+  progress: z.number().int().min(0).max(100).describe('Finished tasks / total tasks, percent.'),
+  error: z.string().nullable(),
+  workDir: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  counts: runCounts.describe('In lists only total, running, succeeded and failed are exact; the run view counts every status.'),
+});
+
+export const attemptView = z.object({
+  n: z.number().int(),
+  agentId: z.string(),
+  status: z.enum(ATTEMPT_STATUSES),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  exitCode: z.number().int().nullable(),
+  error: z
+    .object({ kind: z.string().describe('exit_code, timeout, crashed, cancelled, rate_limited, auth, …'), message: z.string(), retryable: z.boolean().optional(), retryAfterMs: z.number().optional() })
+    .nullable(),
+  summary: z.string().nullable(),
+  output: z.unknown(),
+  outputRef: z.string().nullable().describe('Set when the output was too large to keep inline; fetch it from …/attempts/{n}/output.'),
+  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), costUsd: z.number().optional() }).nullable(),
+  logPath: z.string().nullable(),
+  workerId: z.string(),
+});
+
+export const taskView = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.enum(TASK_STATUSES),
+  dependsOn: z.array(z.string()),
+  priority: z.number().int(),
+  blockedReason: blockedReason.nullable(),
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  attempts: z.array(attemptView),
+});
+
+export const pendingApproval = z.object({
+  taskId: z.string(),
+  message: z.string(),
+  since: isoTime.nullable().describe('When the gate started waiting.'),
+  expiresAt: isoTime.nullable().describe('When the run expires if nobody decides.'),
+});
+
+export const runView = runSummary.extend({ approvals: z.array(pendingApproval).describe('Gates waiting for a person.'), tasks: z.array(taskView) });
+
+export const runPage = z.object({ runs: z.array(runSummary), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.') });
+
+export const eventRecord = z.object({
+  id: z.number().int().describe('Global, increasing id: the SSE id of the all-runs stream.'),
+  runId: z.string(),
+  seq: z.number().int().describe('1, 2, 3… within the run: the SSE id of the run stream.'),
+  ts: z.number().int().describe('Epoch ms.'),
+  type: z.string().describe('`noun:verb`, e.g. run:created, task:succeeded, attempt:failed.'),
+  taskId: z.string().nullable(),
+  attempt: z.number().int().nullable(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const eventPage = z.object({ events: z.array(eventRecord), nextCursor: z.number().int().nullable() });
+
+export const tasksResponse = z.object({ tasks: z.array(taskView) });
+export const attemptsResponse = z.object({ attempts: z.array(attemptView.extend({ taskId: z.string() })) });
+
+export const logChunk = z.object({
+  taskId: z.string(),
+  attempt: z.number().int(),
+  status: z.enum(ATTEMPT_STATUSES),
+  size: z.number().int().describe('Bytes in the log file now.'),
+  offset: z.number().int().describe('Byte offset of `text`.'),
+  nextOffset: z.number().int().describe('Pass as `offset` to read what follows.'),
+  text: z.string(),
+});
+export const logsResponse = z.object({ logs: z.array(logChunk) });
+
+export const artifact = z.object({
+  kind: z.enum(['output', 'log']),
+  taskId: z.string(),
+  attempt: z.number().int(),
+  name: z.string(),
+  bytes: z.number().int().nullable(),
+  url: z.string().describe('Path of the content, relative to the server.'),
+});
+export const artifactsResponse = z.object({ artifacts: z.array(artifact) });
+
+export const agentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  driver: z.string(),
+  capabilities: z.array(z.string()),
+  maxConcurrency: z.number().int().nullable(),
+  priority: z.number().int(),
+  status: z.enum(AGENT_STATUSES),
+  config: z.record(z.string(), z.unknown()).describe('Driver settings, secrets redacted.'),
+  running: z.number().int().describe('Attempts running now (load).'),
+  load: z.number().nullable().describe('running / maxConcurrency (0–1); null when unlimited.'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export const agentsResponse = z.object({ agents: z.array(agentView) });
+
+export const statsResponse = z.object({
+  runs: z.record(z.string(), z.number().int()).describe('Runs by status.'),
+  tasks: z.record(z.string(), z.number().int()).describe('Tasks by status.'),
+  blocked: z.record(z.string(), z.number().int()).describe('Tasks in status blocked, by reason.'),
+  queueDepth: z.number().int().describe('Ready tasks waiting for an agent.'),
+  agents: z.object({ total: z.number().int(), active: z.number().int(), busy: z.number().int(), running: z.number().int(), capacity: z.number().int().nullable() }),
+  engine: z.object({ state: z.string(), workerId: z.string(), inFlight: z.number().int() }),
+});

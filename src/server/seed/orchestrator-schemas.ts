@@ -1,0 +1,56 @@
+/** Request bodies of seed 003's routes, as documented, plus tutti's optional extensions (marked). */
+import { z } from 'zod';
+import { idSchema } from '../schemas/requests.js';
+
+const capabilityName = z.string().min(1).max(64);
+const record = z.record(z.string(), z.unknown());
+
+export const orchestrateBody = z.strictObject({
+  goal: z.string().trim().min(1, 'goal must not be empty').max(100_000),
+  userId: z.string().max(200).optional(),
+  chatId: z.string().max(200).optional(),
+  initialContext: record.optional().describe('Added to every step’s prompt as JSON and kept in the run’s metadata.'),
+  metadata: record.optional(),
+  agent: z
+    .strictObject({ id: idSchema.optional(), type: capabilityName.optional(), capabilities: z.array(capabilityName).max(64).optional() })
+    .optional()
+    .describe('tutti extension: who runs a one-step goal. Default: any agent whose driver takes a prompt task.'),
+  steps: z
+    .array(
+      z.strictObject({
+        id: idSchema.optional().describe('Default: step-<n>.'),
+        title: z.string().min(1).max(500),
+        prompt: z.string().max(1_000_000).optional().describe('Default: the title.'),
+        agentType: capabilityName.optional(),
+        requiredCapabilities: z.array(capabilityName).max(64).optional(),
+        dependencies: z.array(idSchema).max(1000).optional(),
+        input: z.unknown().optional(),
+      }),
+    )
+    .min(1)
+    .max(10_000)
+    .optional()
+    .describe('tutti extension: the plan’s steps. Default: one step doing the whole goal.'),
+});
+export type OrchestrateRequest = z.output<typeof orchestrateBody>;
+
+const capability = z.union([
+  capabilityName,
+  z.object({ name: capabilityName, description: z.string().max(2000).optional(), domains: z.array(z.string().max(64)).max(64).optional(), tools: z.array(z.string().max(128)).max(128).optional() }),
+]);
+
+export const seedAgentBody = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  type: capabilityName,
+  description: z.string().max(2000).optional(),
+  capabilities: z.array(capability).max(64).default([]),
+  priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  status: z.enum(['active', 'busy', 'paused', 'offline', 'disabled']).optional(),
+  currentLoad: z.number().int().min(0).optional().describe('Ignored: tutti counts the load itself.'),
+  maxLoad: z.number().int().positive().max(1_000_000).nullable().optional().describe('Attempts at once (maxConcurrency).'),
+  metadata: record.optional(),
+  driver: z.string().min(1).max(64).optional().describe('tutti extension: how the agent executes. Default `test` (completes tasks that name it without doing work).'),
+  config: record.optional().describe('tutti extension: driver settings.'),
+});
+export type SeedAgentRequest = z.output<typeof seedAgentBody>;
