@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
@@ -18,7 +18,8 @@ const CHROMIUM = process.env.TUTTI_CHROMIUM ?? '/usr/bin/chromium';
 const WEB_INDEX = resolve(import.meta.dirname, '../../web/dist/index.html');
 const SHOTS = resolve(import.meta.dirname, '../../test-artifacts/browser');
 const TOKEN = 'browser-test-token-0123456789';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+/** Flags for Debian Chromium on a headless CI machine with no network beyond the test server. */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const plan = {
   name: 'release',
@@ -48,8 +49,9 @@ const missing = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get ins
 
 describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` — skipped: ${missing}` : ''}`, () => {
   let serve: ServeProcess;
-  let browser: Browser;
+  let browser: BrowserContext;
   let dataDir: string;
+  let profileDir: string;
 
   beforeAll(async () => {
     if (!existsSync(WEB_INDEX)) throw new Error(`${WEB_INDEX} is missing: build the dashboard with npm run build:web (npm test does it)`);
@@ -57,17 +59,20 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` — skippe
     mkdirSync(SHOTS, { recursive: true });
     dataDir = tempDir('tutti-browser-');
     serve = await startServe([], { dataDir, env: { TUTTI_API_TOKEN: TOKEN } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    // A fresh profile (--user-data-dir) per run: no state leaks between runs.
+    profileDir = tempDir('tutti-chromium-');
+    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: FLAGS, viewport: { width: 1440, height: 1000 } });
   });
 
   afterAll(async () => {
     await browser?.close();
     await serve?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('signs in with the token, shows the live DAG, rejects then approves a gate, and the run completes', { timeout: 90_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
