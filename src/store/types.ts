@@ -194,8 +194,109 @@ export interface StoreStats {
   readyTasks: number;
 }
 
+// --- logs -----------------------------------------------------------------------------------
+
+/** Severity of a log entry, lowest first (seed 003's orchestration logger levels). */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'critical';
+
+/** The levels in increasing severity: a level's index is its rank for `minLevel`. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'critical'];
+
+/** An error attached to a log entry (already redacted by the writer). */
+export interface LogError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * A structured log entry to persist. Writers redact secrets before appending: the store keeps
+ * what it is given.
+ */
+export interface NewLogEntry {
+  /** Unique id chosen by the writer; appending an id already stored is a no-op. */
+  id: string;
+  /** Epoch ms. */
+  ts: number;
+  level: LogLevel;
+  /** Who logged: `orchestrator`, `agent`, `task`, `planner`… (free text). */
+  source: string;
+  message: string;
+  /** Scope ids; null when the entry is not about one. */
+  sessionId: string | null;
+  taskId: string | null;
+  agentId: string | null;
+  /** Any JSON value, or null. */
+  data: unknown;
+  error: LogError | null;
+}
+
+/** A stored log entry. */
+export interface LogEntry extends NewLogEntry {
+  /** Assigned by the store at append, increasing (never reused): the tie-break of equal `ts`. */
+  seq: number;
+}
+
+/** Which log entries a query or count selects; every field narrows, all are optional. */
+export interface LogFilter {
+  sessionId?: string;
+  taskId?: string;
+  agentId?: string;
+  source?: string;
+  /** Exactly these levels. */
+  levels?: readonly LogLevel[];
+  /** This level or more severe (combined with `levels` when both are given). */
+  minLevel?: LogLevel;
+  /** `ts >= since`, epoch ms. */
+  since?: number;
+  /** `ts < until`, epoch ms. */
+  until?: number;
+}
+
+export interface LogQuery extends LogFilter {
+  /** By (ts, seq). @default 'asc' */
+  order?: 'asc' | 'desc';
+  /** Entries skipped first (pagination). @default 0 */
+  offset?: number;
+  /** At most this many (1..10000). @default 100 */
+  limit?: number;
+}
+
+/** Counts of the entries a filter selects. */
+export interface LogCounts {
+  total: number;
+  /** Every level, 0 when none. */
+  byLevel: Record<LogLevel, number>;
+  /** Sources with at least one entry. */
+  bySource: Record<string, number>;
+}
+
+/** What to delete: entries older than `before`, then all but the newest `keep` (by ts, seq). */
+export interface LogRetention {
+  /** Epoch ms: entries with `ts < before` go. */
+  before?: number;
+  /** Entries kept at most (the newest). */
+  keep?: number;
+}
+
+/** The logs part of the Store contract: an append-only, queryable, prunable log (seed 003 logger). */
+export interface LogStore {
+  /**
+   * Appends entries in one transaction; ids already stored are skipped.
+   * @returns how many were written.
+   * @throws TuttiError `ERR_INVALID_INPUT` on an unknown level (nothing is written).
+   */
+  appendLogs(entries: readonly NewLogEntry[]): Promise<number>;
+  /** Entries matching the query, ordered by (ts, seq). */
+  queryLogs(query?: LogQuery): Promise<LogEntry[]>;
+  /** Counts of the entries matching the filter. */
+  countLogs(filter?: LogFilter): Promise<LogCounts>;
+  /** Applies retention in one transaction. @returns how many entries were deleted. */
+  pruneLogs(retention: LogRetention): Promise<number>;
+}
+
 /** Everything tutti persists; the state and memory parts are in `state-types.ts` and `memory-types.ts`. */
-export interface Store extends StateStore, MemoryStore {
+export interface Store extends StateStore, MemoryStore, LogStore {
   /** `sqlite`, `postgres`… */
   readonly kind: string;
   /** Applies pending numbered migrations. Idempotent. */

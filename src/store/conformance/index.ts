@@ -18,6 +18,7 @@ import { eventTests } from './events.js';
 import { failureTests } from './failure.js';
 import { createSuiteContext, unknownSkips, type StoreConformanceInit } from './harness.js';
 import { lifecycleTests } from './lifecycle.js';
+import { logTests } from './logs.js';
 import { memoryTests } from './memory.js';
 import { runTests } from './runs.js';
 import { stateTests } from './state.js';
@@ -42,6 +43,7 @@ export function describeStoreConformance(init: StoreConformanceInit): void {
     approvalTests(ctx);
     stateTests(ctx);
     memoryTests(ctx);
+    logTests(ctx);
     const unknown = unknownSkips(init, used);
     it('the skip list names only tests of the suite', () => {
       expect(unknown).toEqual([]);

@@ -18,6 +18,12 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimResult,
+  LogCounts,
+  LogEntry,
+  LogFilter,
+  LogQuery,
+  LogRetention,
+  NewLogEntry,
   NewRun,
   RunFilter,
   Store,
@@ -38,6 +44,7 @@ import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } 
 import * as memory from './memory.js';
 import { maintainIndex } from './memory-index.js';
 import * as state from './state.js';
+import * as logs from './logs.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. Parent directories are created. */
@@ -455,5 +462,23 @@ export class SqliteStore implements Store {
 
   async maintainMemoryIndex(): Promise<void> {
     await maintainIndex(this.#memoryDb);
+  }
+
+  // --- logs (seed 003's orchestration logger; see logs.ts) ----------------------------------
+
+  async appendLogs(entries: readonly NewLogEntry[]): Promise<number> {
+    return logs.appendLogs(this.#memoryDb, entries);
+  }
+
+  async queryLogs(query?: LogQuery): Promise<LogEntry[]> {
+    return logs.queryLogs(this.#memoryDb, query);
+  }
+
+  async countLogs(filter?: LogFilter): Promise<LogCounts> {
+    return logs.countLogs(this.#memoryDb, filter);
+  }
+
+  async pruneLogs(retention: LogRetention): Promise<number> {
+    return logs.pruneLogs(this.#memoryDb, retention);
   }
 }

@@ -161,4 +161,27 @@ CREATE INDEX runs_expiring ON runs (expires_at) WHERE status = 'awaiting_approva
 CREATE INDEX tasks_awaiting ON tasks (run_id) WHERE status = 'awaiting_approval';
 `,
   },
+  {
+    version: 4,
+    name: 'logs',
+    sql: `
+-- Seed 003's orchestration log. severity: rank of the level (debug 0 .. critical 4).
+CREATE TABLE logs (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT NOT NULL UNIQUE,
+  ts         INTEGER NOT NULL,
+  severity   INTEGER NOT NULL,
+  source     TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  session_id TEXT,
+  task_id    TEXT,
+  agent_id   TEXT,
+  data       TEXT,
+  error      TEXT
+);
+CREATE INDEX logs_by_ts ON logs (ts, seq);
+CREATE INDEX logs_by_session ON logs (session_id, ts, seq) WHERE session_id IS NOT NULL;
+CREATE INDEX logs_by_severity ON logs (severity, ts) WHERE severity >= 3;
+`,
+  },
 ];
