@@ -82,7 +82,9 @@ export async function collectLearnings(ctx: Readonly<AttemptContext>, result: At
  * const plane = new MemoryPlane({ store });
  * const engine = createEngine({ store, attemptHooks: createMemoryHooks(plane) });
  */
-export function createMemoryHooks(plane: MemoryPlane, options: MemoryHooksOptions = {}): AttemptHooks {
+export function createMemoryHooks(planeOrGetter: MemoryPlane | (() => MemoryPlane), options: MemoryHooksOptions = {}): AttemptHooks {
+  // A getter lets an engine and a plane be made in either order over one store.
+  const current = typeof planeOrGetter === 'function' ? planeOrGetter : () => planeOrGetter;
   const maxPrompt = options.maxPromptChars ?? 8000;
   const maxEnv = options.maxEnvChars ?? 32_000;
   return {
@@ -90,7 +92,7 @@ export function createMemoryHooks(plane: MemoryPlane, options: MemoryHooksOption
       const m = ctx.task.memory;
       if (!m) return;
       const query = m.query ?? ctx.task.prompt ?? ctx.task.title;
-      const results = await plane.search(m.scope === 'global' ? 'global' : { runId: ctx.runId }, query, m.topK);
+      const results = await current().search(m.scope === 'global' ? 'global' : { runId: ctx.runId }, query, m.topK);
       const block = formatMemoryContext(results, maxPrompt);
       const env = results.map((r) => ({ text: r.text, kind: r.kind, key: r.key, runId: r.runId, score: Number(r.score.toFixed(4)) }));
       let json = JSON.stringify(env);
@@ -105,7 +107,7 @@ export function createMemoryHooks(plane: MemoryPlane, options: MemoryHooksOption
       if (options.recordLearnings === false) return;
       const learnings = await collectLearnings(ctx, result, options.maxLogScanBytes);
       if (learnings.length === 0) return;
-      await plane.recordLearnings(
+      await current().recordLearnings(
         ctx.runId,
         learnings,
         { runId: ctx.runId, taskId: ctx.taskId, attempt: ctx.attempt, agentId: ctx.agent.id, source: 'agent-output', status: result.status },
