@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { TuttiError } from '../core/errors.js';
+import { MemoryPlane } from '../memory/memory-plane.js';
 import { createTokenCheck, isLoopbackHost } from './auth.js';
 import type { ServerContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
@@ -17,6 +18,7 @@ import { REDACTED } from './redact.js';
 import { agentsRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
+import { memoryRoutes } from './routes/memory.js';
 import { orchestratorRoutes } from './routes/orchestrator.js';
 import { runFilesRoutes } from './routes/run-files.js';
 import { runsRoutes } from './routes/runs.js';
@@ -83,7 +85,10 @@ export function createServer(options: ServerOptions): TuttiServer {
     (listener) => engine.on('attempt:output', listener),
     (e) => app.log.error({ err: e }, 'event stream failed'),
   );
-  const ctx: ServerContext = { engine, options: opts, hub, metrics, orchestrator: opts.orchestrator ?? createEngineOrchestratorBackend(engine), secrets };
+  // A plane of our own is created on the first search and closed with the server; a given one is the caller's.
+  let ownMemory: MemoryPlane | null = null;
+  const memory = () => opts.memory ?? (ownMemory ??= new MemoryPlane({ store: engine.store, onError: (e) => app.log.warn({ err: e }, 'memory index upkeep failed') }));
+  const ctx: ServerContext = { engine, options: opts, hub, metrics, orchestrator: opts.orchestrator ?? createEngineOrchestratorBackend(engine), memory, secrets };
   const offEvent = engine.on('event', (e) => {
     metrics.observe(e);
     hub.notify(e);
@@ -128,6 +133,7 @@ export function createServer(options: ServerOptions): TuttiServer {
     await api.register(approvalRoutes(ctx), { prefix: '/api/v1' });
     await api.register(agentsRoutes(ctx), { prefix: '/api/v1' });
     await api.register(streamRoutes(ctx), { prefix: '/api/v1' });
+    await api.register(memoryRoutes(ctx), { prefix: '/api/v1' });
     await api.register(orchestratorRoutes(ctx), { prefix: '/api/orchestrator' });
   });
 
@@ -139,6 +145,7 @@ export function createServer(options: ServerOptions): TuttiServer {
     clearInterval(streamGauge);
     offEvent();
     hub.closeAll();
+    await ownMemory?.close();
   });
 
   return {

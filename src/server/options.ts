@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
 import { TuttiError } from '../core/errors.js';
+import type { MemoryPlane } from '../memory/memory-plane.js';
 import type { OrchestratorBackend } from './seed/orchestrator-backend.js';
 
 export interface ServerOptions {
@@ -39,6 +40,13 @@ export interface ServerOptions {
   logger?: boolean | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** What backs the seed 003 routes (`/api/orchestrator/*`). @default the engine-backed mapping */
   orchestrator?: OrchestratorBackend;
+  /**
+   * The memory plane `GET /api/v1/memory/search` reads. Its embedder must be the one the memories
+   * were written with (else the search answers 400 `ERR_EMBEDDING_MISMATCH`).
+   * @default a plane over the engine's store with the bundled local embedder, created on the
+   * first search and closed with the server
+   */
+  memory?: MemoryPlane;
 }
 
 const schema = z.strictObject({
@@ -54,16 +62,16 @@ const schema = z.strictObject({
   logger: z.union([z.boolean(), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])]).default(false),
 });
 
-export type ResolvedServerOptions = z.output<typeof schema> & { engine: Engine; orchestrator: OrchestratorBackend | undefined };
+export type ResolvedServerOptions = z.output<typeof schema> & { engine: Engine; orchestrator: OrchestratorBackend | undefined; memory: MemoryPlane | undefined };
 
 /** @throws TuttiError `ERR_INVALID_OPTIONS` naming each bad field. */
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
-  const { engine, orchestrator, ...rest } = options;
+  const { engine, orchestrator, memory, ...rest } = options;
   if (!engine || typeof engine.getRun !== 'function') throw new TuttiError('ERR_INVALID_OPTIONS', 'invalid server options: engine is required');
   const r = schema.safeParse(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)));
   if (!r.success) {
     const msg = r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
     throw new TuttiError('ERR_INVALID_OPTIONS', `invalid server options: ${msg}`);
   }
-  return { ...r.data, engine, orchestrator };
+  return { ...r.data, engine, orchestrator, memory };
 }

@@ -1,6 +1,6 @@
 /** Approve and reject over HTTP: the gate succeeds, or an earlier task reruns with the feedback. */
 import { describe, expect, it } from 'vitest';
-import { runView } from '../../src/server/schemas/responses.js';
+import { attemptsResponse, runView } from '../../src/server/schemas/responses.js';
 import { startServer } from './helpers.js';
 
 const gatedPlan = {
@@ -49,6 +49,11 @@ describe('approvals API', () => {
     for (let i = 0; i < 200 && (await events()).filter((e) => e.type === 'approval:requested').length < 2; i++) await new Promise((r) => setTimeout(r, 25));
     const view = await waitForStatus(s, run.id, 'awaiting_approval');
     expect(view.tasks.find((t: { id: string }) => t.id === 'draft').attempts).toHaveLength(2);
+    // The rejected gate's attempt carries error kind 'rejected': the documented schemas accept it.
+    const parsed = runView.parse(view);
+    expect(parsed.tasks.find((t) => t.id === 'review')!.attempts[0]!.error).toMatchObject({ kind: 'rejected', message: 'more detail' });
+    const attempts = await s.call('GET', `/api/v1/runs/${run.id}/attempts?taskId=review`);
+    expect(attemptsResponse.parse(attempts.json).attempts[0]!.error!.kind).toBe('rejected');
     expect((await events()).find((e) => e.type === 'approval:rejected')!.data).toEqual({ by: 'api', feedback: 'more detail', rewindTo: 'draft' });
     expect((await s.call('GET', '/metrics')).text).toMatch(/^rejections_total 1$/m);
   });

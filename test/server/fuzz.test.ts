@@ -8,6 +8,8 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { agentInputSchema } from '../../src/core/plan/schema.js';
+import { createHashEmbedder } from '../../src/memory/embedders/hash.js';
+import { MemoryPlane } from '../../src/memory/memory-plane.js';
 import { approveBody, rejectBody } from '../../src/server/routes/approvals.js';
 import { cancelBody, createRunBody, idSchema, patchAgentBody, registerAgentsBody, updateAgentBody } from '../../src/server/schemas/requests.js';
 import { orchestrateBody, seedAgentBody } from '../../src/server/seed/orchestrator-schemas.js';
@@ -49,6 +51,7 @@ const TEMPLATES: Template[] = [
   { method: 'PATCH', path: '/api/v1/agents/:agent', body: patchAgentBody, existing: 'agent' },
   { method: 'DELETE', path: '/api/v1/agents/:agent', body: { safeParse: () => ({ success: true }) }, existing: 'agent' },
   { method: 'GET', path: '/api/v1/stats' },
+  { method: 'GET', path: '/api/v1/memory/search' },
   { method: 'POST', path: '/api/orchestrator/orchestrate', body: orchestrateBody },
   { method: 'GET', path: '/api/orchestrator/sessions/:run' },
   { method: 'GET', path: '/api/orchestrator/sessions/:run/logs' },
@@ -99,7 +102,7 @@ const bodyArb: fc.Arbitrary<Body> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<Body>({ kind: 'raw', text: `{"plan":{"tasks":[${'{"id":"x"},'.repeat(20_000)}]}}`, type: 'application/json' }, { kind: 'raw', text: `"${'x'.repeat(40_000)}"`, type: 'application/json' }) },
 );
 
-const queryArb = fc.array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'after', 'types', 'taskId', 'attempt', 'offset', 'tail', 'x', '__proto__'), nasty), { maxLength: 4 });
+const queryArb = fc.array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'after', 'types', 'taskId', 'attempt', 'offset', 'tail', 'q', 'runId', 'topK', 'x', '__proto__'), nasty), { maxLength: 4 });
 
 /** The body the server parses from what is sent, for deciding whether a request could change state. */
 function effectiveBody(b: Body): { ok: boolean; value?: unknown } {
@@ -121,18 +124,26 @@ async function snapshot(s: TestServer) {
   const views = await Promise.all(runs.map((r) => s.engine.getRun(r.id)));
   const events = await s.engine.store.listAllEvents({ limit: 100_000 });
   const agents = await s.engine.store.listAgents();
-  return { views, events, agents };
+  const memories = await s.engine.store.listMemories({});
+  return { views, events, agents, memories };
 }
 
 describe('HTTP fuzzing', () => {
   it(`answers ${RUNS} malformed requests without a 5xx and without changing stored state`, { timeout: 180_000 }, async () => {
     // Small limits so oversized bodies are cheap to send.
-    const s = await startServer({ server: { planBodyLimitBytes: 128 * 1024, bodyLimitBytes: 16 * 1024 } });
+    let plane!: MemoryPlane;
+    const s = await startServer({
+      server: (engine) => {
+        plane = new MemoryPlane({ store: engine.store, embedder: createHashEmbedder(), maintainIndex: false });
+        return { planBodyLimitBytes: 128 * 1024, bodyLimitBytes: 16 * 1024, memory: plane };
+      },
+    });
     // State to protect: a finished run, a run waiting at a gate, a failed run, and a registered agent.
     const done = (await s.call('POST', '/api/v1/runs', { body: { plan: { tasks: [{ id: 'a', agent: 'test', input: { output: 1 } }] } } })).json;
     const gated = (await s.call('POST', '/api/v1/runs', { body: { plan: { tasks: [{ id: 'a', agent: 'test' }, { id: 'gate', approval: true, dependsOn: ['a'] }] } } })).json;
     const failed = (await s.call('POST', '/api/v1/runs', { body: { plan: { tasks: [{ id: 'b', agent: 'test', input: { outcome: 'fail' } }] } } })).json;
     await s.call('POST', '/api/v1/agents', { body: { id: 'keeper', driver: 'test', capabilities: ['x'] } });
+    await plane.seed(done.id, [{ key: 'k', value: 'a memory the searches find' }]);
     await s.engine.waitForRun(done.id);
     await s.engine.waitForRun(failed.id);
     for (let i = 0; i < 200 && (await s.engine.getRun(gated.id))!.status !== 'awaiting_approval'; i++) await new Promise((r) => setTimeout(r, 20));

@@ -64,6 +64,7 @@ describe('probes and metrics', () => {
       '/api/v1/agents',
       '/api/v1/agents/{agentId}',
       '/api/v1/stats',
+      '/api/v1/memory/search',
       '/api/orchestrator/orchestrate',
       '/api/orchestrator/sessions/{sessionId}',
       '/api/orchestrator/sessions/{sessionId}/logs',
@@ -78,6 +79,10 @@ describe('probes and metrics', () => {
     const create = doc.json.paths['/api/v1/runs'].post;
     expect(create.requestBody.content['application/json'].schema.properties.plan.properties.tasks.type).toBe('array');
     expect(create.security).toEqual([{ bearerAuth: [] }]);
+    // Attempt errors document every kind the engine records, a rejected gate included.
+    const attemptError = doc.json.paths['/api/v1/runs/{runId}/attempts'].get.responses['200'].content['application/json'].schema.properties.attempts.items.properties.error;
+    const kinds = JSON.stringify(attemptError);
+    for (const kind of ['exit_code', 'timeout', 'rate_limited', 'rejected']) expect(kinds).toContain(`"${kind}"`);
     const ui = await s.call('GET', '/docs/', { auth: false });
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');

@@ -28,11 +28,13 @@ afterEach(async () => {
   while (open.length) await open.pop()!().catch(() => undefined);
 });
 
-export async function startServer(options: { engine?: CreateEngineOptions; server?: Partial<ServerOptions>; start?: boolean } = {}): Promise<TestServer> {
+/** `server`: options of the server, or a function of the engine returning them (for options built over its store). */
+export async function startServer(options: { engine?: CreateEngineOptions; server?: Partial<ServerOptions> | ((engine: Engine) => Partial<ServerOptions>); start?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tutti-server-'));
   const engine = createEngine({ workDir: dataDir, pollMs: 20, leaseMs: 5000, ...options.engine, dataDir });
   if (options.start !== false) await engine.start();
-  const server = createServer({ engine, dataDir, token: TOKEN, ssePollMs: 50, ...options.server });
+  const extra = typeof options.server === 'function' ? options.server(engine) : options.server;
+  const server = createServer({ engine, dataDir, token: TOKEN, ssePollMs: 50, ...extra });
   const t: TestServer = {
     engine,
     server,

@@ -64,6 +64,12 @@ export const streamQuery = z.object({
     .describe('Only events whose type starts with one of these comma-separated prefixes (`run:` for run-level events).'),
 });
 
+export const memorySearchQuery = z.object({
+  q: z.string().trim().min(1, 'the query is empty').max(10_000).describe('What to look for (natural language or keywords).'),
+  runId: idSchema.optional().describe('Only this run’s memories. Default: every memory (global scope).'),
+  topK: queryInt(1, 100).default(10).describe('Results at most, 1–100. Default 10.'),
+});
+
 export const createRunBody = z.strictObject({
   plan: planSchema,
   runId: idSchema.optional().describe('Id of the new run. Default: a generated, time-sortable id.'),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AGENT_STATUSES } from '../../agents/types.js';
-import { ATTEMPT_STATUSES, RUN_STATUSES, TASK_STATUSES } from '../../core/model.js';
+import { ATTEMPT_STATUSES, RUN_STATUSES, TASK_STATUSES, type AttemptErrorKind } from '../../core/model.js';
 
 const isoTime = z.string().describe('ISO-8601 time with milliseconds (UTC).');
 
@@ -54,6 +54,38 @@ export const runSummary = z.object({
   counts: runCounts.describe('In lists only total, running, succeeded and failed are exact; the run view counts every status.'),
 });
 
+/**
+ * Every attempt error kind the engine records (ARCHITECTURE.md §7), `rejected` included (a gate a
+ * person rejected). A Record over the type, so a kind added to the engine fails to compile here
+ * until the API documents it.
+ */
+const ATTEMPT_ERROR_KIND_DOCS: Record<AttemptErrorKind, string> = {
+  exit_code: 'the process exited non-zero',
+  timeout: 'the attempt ran past its timeout',
+  crashed: 'the process was killed by a signal, or the worker running it died',
+  cancelled: 'the run or task was cancelled',
+  spawn: 'the agent could not be started',
+  not_installed: 'the agent CLI is not installed',
+  auth: 'the agent is not logged in or its key is refused',
+  rate_limited: 'the provider refused for quota or rate; retried after the reset',
+  invalid_output: 'the output did not match the task’s schema',
+  no_changes: 'a coding task changed no files',
+  output_limit: 'the output exceeded the size limit',
+  exception: 'the driver, or the service it calls, failed',
+  non_retryable: 'a failure retrying cannot fix (e.g. a bad agent configuration)',
+  rejected: 'a person rejected the approval gate (the feedback is the message)',
+};
+export const ATTEMPT_ERROR_KINDS = Object.keys(ATTEMPT_ERROR_KIND_DOCS) as [AttemptErrorKind, ...AttemptErrorKind[]];
+
+export const attemptError = z
+  .object({
+    kind: z.enum(ATTEMPT_ERROR_KINDS).describe(Object.entries(ATTEMPT_ERROR_KIND_DOCS).map(([k, v]) => `\`${k}\`: ${v}`).join('; ')),
+    message: z.string(),
+    retryable: z.boolean().optional(),
+    retryAfterMs: z.number().optional().describe('Earliest next attempt, ms after the failure.'),
+  })
+  .describe('Why an attempt failed.');
+
 export const attemptView = z.object({
   n: z.number().int(),
   agentId: z.string(),
@@ -61,9 +93,7 @@ export const attemptView = z.object({
   startedAt: isoTime,
   finishedAt: isoTime.nullable(),
   exitCode: z.number().int().nullable(),
-  error: z
-    .object({ kind: z.string().describe('exit_code, timeout, crashed, cancelled, rate_limited, auth, …'), message: z.string(), retryable: z.boolean().optional(), retryAfterMs: z.number().optional() })
-    .nullable(),
+  error: attemptError.nullable(),
   summary: z.string().nullable(),
   output: z.unknown(),
   outputRef: z.string().nullable().describe('Set when the output was too large to keep inline; fetch it from …/attempts/{n}/output.'),
@@ -157,3 +187,19 @@ export const statsResponse = z.object({
   agents: z.object({ total: z.number().int(), active: z.number().int(), busy: z.number().int(), running: z.number().int(), capacity: z.number().int().nullable() }),
   engine: z.object({ state: z.string(), workerId: z.string(), inFlight: z.number().int() }),
 });
+
+export const memorySearchResult = z.object({
+  id: z.string(),
+  kind: z.enum(['entry', 'learning']),
+  runId: z.string().nullable().describe('Null: a global memory.'),
+  key: z.string().nullable(),
+  text: z.string().describe('The indexed text.'),
+  value: z.unknown(),
+  score: z.number().describe('Hybrid score, higher is better (0–1).'),
+  vectorScore: z.number().optional().describe('Cosine similarity, when the vector side found it.'),
+  textScore: z.number().optional().describe('BM25 relevance, when the full-text side found it.'),
+  metadata: z.record(z.string(), z.unknown()),
+  provenance: z.record(z.string(), z.unknown()).nullable(),
+  recordedScore: z.number().nullable().describe('The score given when a learning was recorded.'),
+});
+export const memorySearchResponse = z.object({ results: z.array(memorySearchResult) });
