@@ -1,0 +1,92 @@
+/**
+ * Context propagation through a real engine: a task's memory query puts retrieved items into the
+ * prompt an exec agent reads on stdin (and `TUTTI_MEMORY`), and learnings the agent prints in the
+ * documented forms are stored with provenance (run, task, attempt, agent).
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryHooks, formatMemoryContext, MEMORY_HEADING } from '../../src/memory/context.js';
+import { createHashEmbedder } from '../../src/memory/embedders/hash.js';
+import { learningsFromOutput, learningsFromText } from '../../src/memory/learnings.js';
+import { MemoryPlane } from '../../src/memory/memory-plane.js';
+import { startEngine } from '../engine/helpers.js';
+
+/** An exec agent that prints its prompt and TUTTI_MEMORY, then two learnings (text and JSON form). */
+const AGENT_SCRIPT = `
+let input = '';
+process.stdin.on('data', (c) => (input += c));
+process.stdin.on('end', () => {
+  console.log('PROMPT<<' + input + '>>');
+  console.log('ENV<<' + (process.env.TUTTI_MEMORY ?? 'none') + '>>');
+  console.log('TUTTI_LEARNING: the staging database is read-only on Sundays');
+  console.log('noise TUTTI_LEARNING: {"text": "retry uploads once on 502", "score": 0.6}');
+  console.log('TUTTI_LEARNING: {broken json');
+});`;
+
+describe('context propagation', () => {
+  it('a task’s memory query reaches an exec agent’s prompt; its TUTTI_LEARNING lines are recorded with provenance', async () => {
+    let plane: MemoryPlane | null = null;
+    const engine = await startEngine({
+      attemptHooks: createMemoryHooks(() => plane!),
+      agents: [{ id: 'scribe', driver: 'exec', capabilities: ['write'], config: { command: [process.execPath, '-e', AGENT_SCRIPT] } }],
+    });
+    plane = new MemoryPlane({ store: engine.store, embedder: createHashEmbedder() });
+    await plane.seed('ctx-run', [
+      { key: 'db', value: 'Deployments write to the staging database first' },
+      { key: 'lunch', value: 'The team orders pizza on Fridays' },
+    ]);
+    await plane.seed('other-run', [{ key: 'db', value: 'Other run: staging database moved to a new host' }]);
+
+    const view = await engine.run(
+      { tasks: [{ id: 'deploy', agent: 'scribe', prompt: 'Deploy to the staging database', memory: { query: 'staging database deployments', topK: 1 } }] },
+      { runId: 'ctx-run' },
+    );
+    expect(view.status).toBe('completed');
+    const out = String(view.tasks[0]!.attempts[0]!.output);
+    const prompt = /PROMPT<<([\s\S]*?)>>/.exec(out)![1]!;
+    expect(prompt.startsWith(MEMORY_HEADING)).toBe(true);
+    expect(prompt).toContain('Deployments write to the staging database first');
+    expect(prompt).not.toContain('Other run'); // run scope
+    expect(prompt).not.toContain('pizza'); // topK 1
+    expect(prompt.trimEnd().endsWith('Deploy to the staging database')).toBe(true);
+    const env = JSON.parse(/ENV<<([\s\S]*?)>>/.exec(out)![1]!) as Array<{ text: string; key: string }>;
+    expect(env).toEqual([expect.objectContaining({ key: 'db', text: 'Deployments write to the staging database first' })]);
+
+    const learnings = await plane.list({ runId: 'ctx-run', kind: 'learning' });
+    expect(learnings.map((l) => [l.text, l.score]).sort()).toEqual([
+      ['retry uploads once on 502', 0.6],
+      ['the staging database is read-only on Sundays', null],
+    ]);
+    for (const l of learnings) expect(l.provenance).toEqual({ runId: 'ctx-run', taskId: 'deploy', attempt: 1, agentId: 'scribe', source: 'agent-output', status: 'succeeded' });
+  });
+
+  it('structured outputs carry learnings too, also from failed attempts; each attempt’s learnings are recorded once', async () => {
+    let plane: MemoryPlane | null = null;
+    let calls = 0;
+    const engine = await startEngine({
+      attemptHooks: createMemoryHooks(() => plane!),
+      functions: {
+        flaky: async () => {
+          calls++;
+          if (calls === 1) throw Object.assign(new Error('first try fails'), {});
+          return { ok: true, learnings: ['second attempts pass after a cache clear', { text: 'scored lesson', score: 1, metadata: { area: 'ci' } }, { nope: 1 }] };
+        },
+      },
+      agents: [{ id: 'fn', driver: 'function', capabilities: ['fn'], config: { function: 'flaky' } }],
+    });
+    plane = new MemoryPlane({ store: engine.store, embedder: createHashEmbedder() });
+    const view = await engine.run({ tasks: [{ id: 'job', agent: 'fn', retry: { maxAttempts: 2, backoff: { initialMs: 0, jitter: 0 } } }] }, { runId: 'structured' });
+    expect(view.status).toBe('completed');
+    const learnings = await plane.list({ runId: 'structured', kind: 'learning' });
+    expect(learnings.map((l) => [l.text, l.provenance?.attempt, l.metadata]).sort()).toEqual([
+      ['scored lesson', 2, { area: 'ci' }],
+      ['second attempts pass after a cache clear', 2, {}],
+    ]);
+  });
+
+  it('the documented forms parse strictly: malformed entries are skipped, never half-stored', () => {
+    expect(learningsFromText('a\nTUTTI_LEARNING: one\nTUTTI_LEARNING:   \nx TUTTI_LEARNING: {"text":"two","score":0.5}\nTUTTI_LEARNING: {"score":1}')).toEqual([{ text: 'one' }, { text: 'two', score: 0.5 }]);
+    expect(learningsFromOutput({ learnings: ['a', { text: 'b', score: 'high' }, 3] })).toEqual([{ text: 'a' }]);
+    expect(learningsFromOutput({ learning: 'singular is not the form' })).toEqual([]);
+    expect(formatMemoryContext([])).toBe('');
+  });
+});
