@@ -1,0 +1,177 @@
+/**
+ * The claim half of a scheduling transaction on PostgreSQL: ready tasks are read in dispatch order
+ * with `FOR UPDATE SKIP LOCKED` (two workers claiming at once take different tasks and never wait
+ * for each other), the chooser picks agents, and the attempts start. Agents with a concurrency
+ * limit are locked at the start of every claiming transaction (`lockLimitedAgents`), so their
+ * limits hold across workers; a run's limit holds through its locked row.
+ */
+import { randomInt } from 'node:crypto';
+import type { AgentRecord } from '../../agents/types.js';
+import { isTerminalRunStatus, type AttemptRecord, type BlockedReason } from '../../core/model.js';
+import type { ClaimCandidate, RunLoad } from '../../core/scheduler/select.js';
+import { fromJsonList } from '../codec.js';
+import type { ClaimRequest, StartedAttempt } from '../types.js';
+import type { CandidateRow } from '../sqlite/rows.js';
+import { emitReady } from './transitions.js';
+import type { PgTx } from './tx.js';
+
+const CANDIDATE = `run_id, seq, id, priority, run_priority, ready_at, attempts, failed_agents, feedback, spec`;
+const MAX_PAGES = 8;
+const MAX_PAGE = 4096;
+
+function firstPageSize(limit: number): number {
+  return Math.min(limit * 2 + 16, 64);
+}
+
+/** A fencing token: 48 random bits, unique in practice per attempt. */
+export function newToken(): number {
+  return randomInt(1, 2 ** 48 - 1);
+}
+
+async function isSaturated(tx: PgTx, runId: string): Promise<boolean> {
+  const run = await tx.run(runId);
+  return run !== undefined && run.max_concurrency !== null && run.running >= run.max_concurrency;
+}
+
+async function readPage(tx: PgTx, req: ClaimRequest, size: number, offset: number): Promise<CandidateRow[]> {
+  if (req.runIds) {
+    const rows: CandidateRow[] = [];
+    for (const id of req.runIds) {
+      if (await isSaturated(tx, id)) continue;
+      rows.push(
+        ...(await tx.q<CandidateRow>(
+          `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND run_id = $1 AND ready_at <= $2 ORDER BY priority DESC, ready_at, seq LIMIT $3 OFFSET $4 FOR UPDATE SKIP LOCKED`,
+          [id, tx.now, size, offset],
+        )),
+      );
+    }
+    if (req.runIds.length > 1) rows.sort((a, b) => b.run_priority - a.run_priority || b.priority - a.priority || a.ready_at! - b.ready_at! || a.seq - b.seq);
+    return rows;
+  }
+  // Runs at their limit (as of this transaction) would fill the page with tasks they may not start: leave them out.
+  const limited = await tx.q<{ id: string; running: number; max_concurrency: number }>(
+    `SELECT id, running, max_concurrency FROM runs WHERE max_concurrency IS NOT NULL AND status IN ('queued', 'running', 'awaiting_approval')`,
+  );
+  const saturated = limited.filter((r) => {
+    const run = tx.loaded(r.id) ?? r;
+    return run.max_concurrency !== null && run.running >= run.max_concurrency;
+  }).map((r) => r.id);
+  return tx.q<CandidateRow>(
+    `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= $1 AND NOT (run_id = ANY($2::text[]))
+     ORDER BY run_priority DESC, priority DESC, ready_at, run_id, seq LIMIT $3 OFFSET $4 FOR UPDATE SKIP LOCKED`,
+    [tx.now, saturated, size, offset],
+  );
+}
+
+/** Locks agents that have a concurrency limit (in id order): claims using them serialise. */
+export async function lockLimitedAgents(tx: PgTx): Promise<void> {
+  await tx.q(`SELECT id FROM agents WHERE max_concurrency IS NOT NULL ORDER BY id FOR UPDATE`);
+}
+
+/** Starts up to `limit` attempts of ready tasks, agents chosen by `req.choose`. */
+export async function claimTx(tx: PgTx, req: ClaimRequest): Promise<StartedAttempt[]> {
+  const unparked = await tx.q<{ run_id: string; id: string; seq: number }>(
+    `UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= $1 AND (blocked_reason::json ->> 'kind') = 'rate_limited' RETURNING run_id, id, seq`,
+    [tx.now],
+  );
+  await emitReady(tx, unparked);
+  let size = firstPageSize(req.limit);
+  const agents = await tx.agents();
+  if (agents.every((a) => a.status !== 'active' || (a.maxConcurrency !== null && a.running >= a.maxConcurrency))) return [];
+  const runs = new Map<string, RunLoad>();
+  const started: StartedAttempt[] = [];
+  let offset = 0;
+  for (let page = 0; page < MAX_PAGES && started.length < req.limit; page++) {
+    const rows = await readPage(tx, req, size, offset);
+    if (rows.length === 0) break;
+    const taken = await claimPage(tx, req, rows, agents, runs, started);
+    offset += rows.length - taken;
+    if (rows.length < size) break;
+    size = Math.min(size * 2, MAX_PAGE);
+  }
+  return started;
+}
+
+const START_SQL = `WITH ins AS (
+  INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at)
+  SELECT u.run_id, u.seq, u.n, u.id, u.token, 'running', u.agent_id, $6, $7 FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $8::text[]) AS u(run_id, seq, n, id, token, agent_id)
+  RETURNING 1
+)
+UPDATE tasks t SET status = 'running', attempts = u.n, started_at = COALESCE(t.started_at, $7), blocked_reason = NULL
+FROM unnest($1::text[], $2::int[], $3::int[]) AS u(run_id, seq, n)
+WHERE t.run_id = u.run_id AND t.seq = u.seq AND (SELECT count(*) FROM ins) >= 0`;
+
+async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agents: AgentRecord[], runs: Map<string, RunLoad>, started: StartedAttempt[]): Promise<number> {
+  const candidates: ClaimCandidate[] = [];
+  const byKey = new Map<string, { row: CandidateRow; candidate: ClaimCandidate }>();
+  await tx.lockRuns(rows.map((r) => r.run_id));
+  for (const row of rows) {
+    const run = await tx.run(row.run_id);
+    if (!run || isTerminalRunStatus(run.status)) continue;
+    if (!runs.has(row.run_id)) runs.set(row.run_id, { running: run.running, maxConcurrency: run.max_concurrency });
+    const c: ClaimCandidate = { runId: row.run_id, taskId: row.id, spec: tx.spec(row.run_id, row.seq, row.id, row.spec), failedAgents: fromJsonList(row.failed_agents) };
+    candidates.push(c);
+    byKey.set(`${row.run_id}\u0000${row.id}`, { row, candidate: c });
+  }
+  const decision = req.choose({ candidates, agents, runs, slots: req.limit - started.length });
+  const agentById = new Map(agents.map((a) => [a.id, a] as const));
+  let taken = 0;
+  const batch: { run_id: string[]; seq: number[]; n: number[]; id: string[]; token: number[]; agent: string[] } = { run_id: [], seq: [], n: [], id: [], token: [], agent: [] };
+  for (const asg of decision.assignments) {
+    const entry = byKey.get(`${asg.runId}\u0000${asg.taskId}`);
+    const agent = agentById.get(asg.agentId);
+    if (!entry || !agent) continue;
+    const { row, candidate } = entry;
+    const run = (await tx.run(asg.runId))!;
+    const n = row.attempts + 1;
+    const token = newToken();
+    batch.run_id.push(row.run_id);
+    batch.seq.push(row.seq);
+    batch.n.push(n);
+    batch.id.push(row.id);
+    batch.token.push(token);
+    batch.agent.push(agent.id);
+    agent.running++;
+    run.running++;
+    runs.get(asg.runId)!.running++;
+    taken++;
+    if (run.status === 'queued') {
+      run.status = 'running';
+      run.started_at = tx.now;
+      tx.emit(run, { type: 'run:started' });
+    }
+    tx.emit(run, { type: 'attempt:started', taskId: row.id, attempt: n, data: { agentId: agent.id } });
+    const attempt: AttemptRecord = {
+      runId: row.run_id,
+      taskId: row.id,
+      n,
+      token,
+      status: 'running',
+      agentId: agent.id,
+      workerId: req.workerId,
+      startedAt: tx.now,
+      finishedAt: null,
+      exitCode: null,
+      error: null,
+      output: null,
+      outputRef: null,
+      summary: null,
+      usage: null,
+      logPath: null,
+      pid: null,
+    };
+    const task = { runId: row.run_id, id: row.id, seq: row.seq, spec: candidate.spec, attempts: n, feedback: row.feedback };
+    started.push({ attempt, task, agent: { ...agent } satisfies AgentRecord, workDir: run.work_dir });
+  }
+  if (batch.run_id.length) await tx.q(START_SQL, [batch.run_id, batch.seq, batch.n, batch.id, batch.token, req.workerId, tx.now, batch.agent]);
+  for (const b of decision.blocked) {
+    const entry = byKey.get(`${b.runId}\u0000${b.taskId}`);
+    if (!entry) continue;
+    const res = await tx.q(`UPDATE tasks SET status = 'blocked', blocked_reason = $1 WHERE run_id = $2 AND seq = $3 AND status = 'ready' RETURNING 1`, [JSON.stringify(b.reason), b.runId, entry.row.seq]);
+    if (res.length > 0) {
+      taken++;
+      tx.emit((await tx.run(b.runId))!, { type: 'task:blocked', taskId: b.taskId, data: { reason: b.reason as BlockedReason } });
+    }
+  }
+  return taken;
+}

@@ -1,0 +1,228 @@
+/**
+ * One write transaction of the PostgreSQL store: the connection it runs on, the runs it touched
+ * (locked `FOR UPDATE` when first read, written back once at the end), and the events it appends —
+ * one event row per run. {@link PgTx.flush} writes events and runs in one statement, holding the
+ * events advisory lock to the commit so event ids grow in commit order across workers.
+ */
+import type { PoolClient } from 'pg';
+import type { AgentRecord } from '../../agents/types.js';
+import type { NewEvent } from '../../core/events.js';
+import type { EventRecord } from '../../core/model.js';
+import type { TaskSpec } from '../../core/plan/schema.js';
+import { decodeSpec } from '../codec.js';
+import { EVENT_ID_STRIDE, toAgent, type AgentRow, type EncodedEvent, type RunStateRow } from '../sqlite/rows.js';
+import { EVENTS_LOCK, LOCK_NAMESPACE } from './migrations.js';
+
+/** Columns of a run a transaction works with. */
+export const RUN_STATE = `id, status, priority, max_concurrency, started_at, finished_at, error, tasks_total, tasks_finished, tasks_failed, running, last_seq, work_dir, approval_ttl_ms, expires_at`;
+
+const SPEC_CACHE_MAX = 50_000;
+
+/** Query names by text: every statement is prepared once per connection. */
+const names = new Map<string, string>();
+
+function nameOf(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    n = `tutti_${names.size}`;
+    names.set(text, n);
+  }
+  return n;
+}
+
+/** Runs a parameterised statement as a named prepared statement. */
+export async function query<T>(c: Pick<PoolClient, 'query'>, text: string, values: unknown[] = []): Promise<T[]> {
+  const res = await c.query({ name: nameOf(text), text, values });
+  return res.rows as T[];
+}
+
+interface PendingEvents {
+  run: RunStateRow;
+  firstSeq: number;
+  list: EncodedEvent[];
+  order: number[];
+}
+
+/** The channel on which transactions that make tasks ready notify (payload: JSON `{ w: workerId, r: runId }`). */
+export const NOTIFY_CHANNEL = 'tutti_ready';
+
+const FLUSH_SQL = `WITH lock AS (SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${EVENTS_LOCK}) AS l),
+ev AS (
+  INSERT INTO events (run_id, seq, n, ts, body)
+  SELECT u.run_id, u.seq, u.n, $5, u.body FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS u(run_id, seq, n, body, ord), lock
+  ORDER BY u.ord
+  RETURNING id, run_id, seq
+),
+up AS (
+  UPDATE runs r SET status = u.status, started_at = u.started_at, finished_at = u.finished_at, updated_at = $5, error = u.error,
+    tasks_total = u.tasks_total, tasks_finished = u.tasks_finished, tasks_failed = u.tasks_failed, running = u.running, last_seq = u.last_seq, expires_at = u.expires_at
+  FROM unnest($6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::bigint[])
+    AS u(id, status, started_at, finished_at, error, tasks_total, tasks_finished, tasks_failed, running, last_seq, expires_at)
+  WHERE r.id = u.id
+  RETURNING r.id
+),
+-- Wakes listening workers (delivered at commit): tasks became ready.
+notify AS (SELECT pg_notify('${NOTIFY_CHANNEL}', $17::text) WHERE $17::text IS NOT NULL)
+SELECT id, run_id, seq, (SELECT count(*) FROM up) AS updated, (SELECT count(*) FROM notify) AS notified FROM ev`;
+
+export class PgTx {
+  readonly #runs = new Map<string, { row: RunStateRow; original: RunStateRow }>();
+  readonly #events = new Map<string, PendingEvents>();
+  #emitted = 0;
+
+  constructor(
+    readonly c: PoolClient,
+    readonly now: number,
+    readonly agentCache: Map<string, { version: number; agent: AgentRecord }>,
+    readonly specCache: Map<string, TaskSpec>,
+    /** Who commits (a worker id, or '' for other writers): listeners ignore their own notifications. */
+    readonly writer: string = '',
+  ) {}
+
+  q<T>(text: string, values: unknown[] = []): Promise<T[]> {
+    return query<T>(this.c, text, values);
+  }
+
+  async one<T>(text: string, values: unknown[] = []): Promise<T | undefined> {
+    return (await query<T>(this.c, text, values))[0];
+  }
+
+  spec(runId: string, seq: number, id: string, json: string): TaskSpec {
+    const key = `${runId}\u0000${seq}`;
+    let spec = this.specCache.get(key);
+    if (!spec) {
+      if (this.specCache.size >= SPEC_CACHE_MAX) this.specCache.clear();
+      spec = decodeSpec(json, id);
+      this.specCache.set(key, spec);
+    }
+    return spec;
+  }
+
+  /** Every agent with its load (running attempts, this transaction's changes included). */
+  async agents(): Promise<AgentRecord[]> {
+    const rows = await this.q<{ id: string; version: number; running: number }>(
+      `SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a ORDER BY a.id`,
+    );
+    const out: AgentRecord[] = [];
+    for (const r of rows) {
+      let cached = this.agentCache.get(r.id);
+      if (!cached || cached.version !== r.version) {
+        const row = await this.one<AgentRow>(`SELECT *, 0 AS running FROM agents WHERE id = $1`, [r.id]);
+        if (!row) continue;
+        cached = { version: r.version, agent: toAgent(row) };
+        this.agentCache.set(r.id, cached);
+      }
+      out.push({ ...cached.agent, running: r.running });
+    }
+    return out;
+  }
+
+  /** Locks and loads these runs in id order (avoids deadlocks between transactions touching several runs). */
+  async lockRuns(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.#runs.has(id)).sort();
+    if (missing.length === 0) return;
+    const rows = await this.q<RunStateRow>(`SELECT ${RUN_STATE} FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [missing]);
+    for (const row of rows) this.#runs.set(row.id, { row, original: { ...row } });
+  }
+
+  /** The run's state, locked and loaded once per transaction; {@link flush} writes it back. */
+  async run(id: string): Promise<RunStateRow | undefined> {
+    let entry = this.#runs.get(id);
+    if (!entry) {
+      const row = await this.one<RunStateRow>(`SELECT ${RUN_STATE} FROM runs WHERE id = $1 FOR UPDATE`, [id]);
+      if (!row) return undefined;
+      entry = { row, original: { ...row } };
+      this.#runs.set(id, entry);
+    }
+    return entry.row;
+  }
+
+  /** A run already loaded by this transaction. */
+  loaded(id: string): RunStateRow | undefined {
+    return this.#runs.get(id)?.row;
+  }
+
+  /** Registers a run this transaction inserted (state as inserted). */
+  adopt(row: RunStateRow): void {
+    this.#runs.set(row.id, { row, original: { ...row, last_seq: -1 } });
+  }
+
+  emit(run: RunStateRow, ev: NewEvent): void {
+    const seq = ++run.last_seq;
+    let pending = this.#events.get(run.id);
+    if (!pending || pending.list.length >= EVENT_ID_STRIDE) {
+      if (pending) this.#full.push(pending);
+      pending = { run, firstSeq: seq, list: [], order: [] };
+      this.#events.set(run.id, pending);
+    }
+    const data = ev.data === undefined || Object.keys(ev.data).length === 0 ? null : (ev.data as Record<string, unknown>);
+    pending.list.push([ev.type, ev.taskId ?? null, ev.attempt ?? null, data]);
+    pending.order.push(this.#emitted++);
+  }
+
+  #full: PendingEvents[] = [];
+
+  /** Whether anything was emitted or changed. */
+  get dirty(): boolean {
+    return this.#events.size > 0 || [...this.#runs.values()].some(({ row, original }) => changed(row, original));
+  }
+
+  #notifyPayload(groups: PendingEvents[]): string | null {
+    for (const g of groups) if (g.list.some((e) => e[0] === 'task:ready')) return JSON.stringify({ w: this.writer, r: g.run.id });
+    return null;
+  }
+
+  /** Writes events and changed runs in one statement. @returns the events appended, in emission order. */
+  async flush(): Promise<EventRecord[]> {
+    const groups = [...this.#full, ...this.#events.values()];
+    this.#full = [];
+    this.#events.clear();
+    const runs = [...this.#runs.values()].filter(({ row, original }) => changed(row, original)).map((e) => e.row);
+    if (groups.length === 0 && runs.length === 0) return [];
+    const col = <K extends keyof RunStateRow>(k: K) => runs.map((r) => r[k]);
+    const rows = await this.q<{ id: number; run_id: string; seq: number }>(FLUSH_SQL, [
+      groups.map((g) => g.run.id),
+      groups.map((g) => g.firstSeq),
+      groups.map((g) => g.list.length),
+      groups.map((g) => JSON.stringify(g.list)),
+      this.now,
+      col('id'),
+      col('status'),
+      col('started_at'),
+      col('finished_at'),
+      col('error'),
+      col('tasks_total'),
+      col('tasks_finished'),
+      col('tasks_failed'),
+      col('running'),
+      col('last_seq'),
+      col('expires_at'),
+      this.#notifyPayload(groups),
+    ]);
+    const idOf = new Map(rows.map((r) => [`${r.run_id}\u0000${r.seq}`, r.id]));
+    const written: Array<{ order: number; event: EventRecord }> = [];
+    for (const g of groups) {
+      const id = idOf.get(`${g.run.id}\u0000${g.firstSeq}`)!;
+      g.list.forEach(([type, taskId, attempt, data], i) => {
+        written.push({ order: g.order[i]!, event: { id: id * EVENT_ID_STRIDE + i, runId: g.run.id, seq: g.firstSeq + i, ts: this.now, type, taskId, attempt, data } });
+      });
+    }
+    for (const entry of this.#runs.values()) entry.original = { ...entry.row };
+    return written.sort((a, b) => a.order - b.order).map((w) => w.event);
+  }
+}
+
+function changed(a: RunStateRow, b: RunStateRow): boolean {
+  return (
+    a.last_seq !== b.last_seq ||
+    a.status !== b.status ||
+    a.running !== b.running ||
+    a.tasks_total !== b.tasks_total ||
+    a.tasks_finished !== b.tasks_finished ||
+    a.tasks_failed !== b.tasks_failed ||
+    a.started_at !== b.started_at ||
+    a.finished_at !== b.finished_at ||
+    a.error !== b.error ||
+    a.expires_at !== b.expires_at
+  );
+}
