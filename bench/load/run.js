@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -85,6 +85,8 @@ async function main() {
   const connections = Number(values.connections);
   const reads = Number(values.reads);
   const log = (m) => process.stderr.write(`${m}\n`);
+  // Other work on the machine skews the tail latencies: recorded with the results.
+  const loadBefore = loadavg()[0];
   const dataDir = tempDir('tutti-load-');
   const server = await startServe(dataDir);
   log(`server ${server.url} (data ${dataDir})`);
@@ -152,6 +154,7 @@ async function main() {
       node: process.version,
       machine: `${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model?.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
       command: `node bench/load/run.js --runs ${runs} --connections ${connections} --reads ${reads}`,
+      loadAverage: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadavg()[0] * 100) / 100 },
       create: { requests: runs, connections, ok: create['2xx'], non2xx: create.non2xx, errors: create.errors, timeouts: create.timeouts, wallMs: Math.round(createMs), perSecond: Math.round((runs / createMs) * 1000), latencyMs: latency(create) },
       check: { listed: listed.size, missing: missing.length, completed, allCompletedAfterMs: Math.round(drainMs) },
       read: { requests: reads, connections: Math.min(connections, 50), ok: read['2xx'], non2xx: read.non2xx, errors: read.errors, perSecond: Math.round(read.requests.average), latencyMs: latency(read) },
@@ -172,7 +175,7 @@ function markdown(r) {
   const c = r.create;
   const q = r.read;
   return [
-    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${r.command}\`: Node ${r.node}, ${r.machine}. The server (\`tutti serve\`, SQLite, token on) and the load generator (autocannon) share the machine.`,
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${r.command}\`: Node ${r.node}, ${r.machine}. The server (\`tutti serve\`, SQLite, token on) and the load generator (autocannon) share the machine; its 1-minute load average was ${r.loadAverage.before} before and ${r.loadAverage.after} after (other work included).`,
     '',
     '| phase | requests | concurrent | ok | non-2xx | errors | req/s | p50 | p90 | p99 | max |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -98,6 +98,10 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` — skippe
     expect(await page.textContent('[data-testid="approval-message"]')).toBe('Go ahead with the build?');
     // Hovering a waiting task tells why it waits.
     expect(await page.getAttribute('[data-testid="node-build-a"]', 'title')).toContain('why: waiting on review');
+    // Clicking it shows the same reason in the task panel.
+    await page.click('[data-testid="node-build-a"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-panel"]')?.getAttribute('data-task') === 'build-a', undefined, { timeout: 5000 });
+    expect(await page.textContent('[data-testid="task-panel"]')).toContain('waiting on review');
     await page.screenshot({ path: `${SHOTS}/2-awaiting-approval.png` });
 
     // Reject with feedback: prep runs again (a second attempt) and the gate waits again.
@@ -123,6 +127,19 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` — skippe
     expect(log).toContain('approval:granted');
     expect(log).toContain('run:completed');
     await page.screenshot({ path: `${SHOTS}/4-completed.png` });
+
+    // The runs list: live counts per status, and the filters narrow the table.
+    await page.goto(`${serve.url}/#/runs`);
+    await page.waitForSelector(`[data-testid="run-row-${runId}"]`);
+    expect(await page.textContent('[data-testid="count-completed"]')).toBe('1');
+    expect(await page.textContent('[data-testid="count-awaiting_approval"]')).toBe('0');
+    await page.click('[data-testid="filter-failed"]');
+    await page.waitForSelector(`[data-testid="run-row-${runId}"]`, { state: 'detached' });
+    expect(await page.textContent('[data-testid="runs-table"]')).toContain('No runs failed');
+    await page.click('[data-testid="filter-completed"]');
+    await page.waitForSelector(`[data-testid="run-row-${runId}"]`);
+    await page.goto(`${serve.url}/#/runs/${runId}`);
+    await page.waitForSelector('[data-testid="run-status"][data-status="completed"]');
 
     // Artifacts of the run, then the agents page with their load and the stats page.
     await page.click('[data-testid="tab-artifacts"]');

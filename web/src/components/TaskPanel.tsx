@@ -48,7 +48,7 @@ export function TaskPanel({ runId, task }: { runId: string; task: TaskView | und
   const shown = attempt ?? task.attempts[task.attempts.length - 1]?.n ?? null;
   const current = task.attempts.find((a) => a.n === shown);
   return (
-    <aside className="panel" data-testid="task-panel">
+    <aside className="panel" data-testid="task-panel" data-task={task.id}>
       <h3>
         {task.title} <StatusBadge status={task.status} />
       </h3>
