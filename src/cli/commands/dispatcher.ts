@@ -46,9 +46,18 @@ export interface CodingFlags {
   forbidPath?: string[];
   setup?: string;
   timeout?: number;
+  budgetUsd?: number;
+  budgetTokens?: number;
+  budgetMs?: number;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function parseBudgetUsd(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars, got '${v}'`);
+  return n;
+}
 
 /** Adds the coding flags to a command. */
 export function withCodingOptions(cmd: Command): Command {
@@ -66,13 +75,16 @@ export function withCodingOptions(cmd: Command): Command {
     .option('--max-iterations <n>', 'attempts in all, each told why the previous failed (default 3 with --validate, else 1)', parsePositiveInt('--max-iterations'))
     .option('--allow-path <glob>', 'the agent may change only matching files (repeatable)', collect)
     .option('--forbid-path <glob>', 'the agent must not change matching files (repeatable)', collect)
-    .option('--setup <cmd>', 'command run once in a new worktree before the agent (e.g. "npm ci")');
+    .option('--setup <cmd>', 'command run once in a new worktree before the agent (e.g. "npm ci")')
+    .option('--budget-usd <usd>', 'most USD the run may spend (reserved per attempt before dispatch)', parseBudgetUsd)
+    .option('--budget-tokens <n>', 'most tokens (input + output) the run may use', parsePositiveInt('--budget-tokens'))
+    .option('--budget-ms <ms>', 'most agent wall time of the run, ms (each attempt from dispatch to its end, summed)', parsePositiveInt('--budget-ms'));
 }
 
 /** Whether the flags ask for a coding run. */
 export function isCodingRun(f: CodingFlags): boolean {
   return Boolean(
-    f.agentCli || f.context || f.validate?.length || f.branch || f.pr || f.newPr === false || f.newBranch === false || f.worktree === false || f.merge || f.maxIterations || f.allowPath?.length || f.forbidPath?.length || f.setup,
+    f.agentCli || f.context || f.validate?.length || f.branch || f.pr || f.newPr === false || f.newBranch === false || f.worktree === false || f.merge || f.maxIterations || f.allowPath?.length || f.forbidPath?.length || f.setup || f.budgetUsd || f.budgetTokens || f.budgetMs,
   );
 }
 
@@ -122,6 +134,8 @@ export function codingGoalPlan(goal: string, f: CodingFlags): PlanInput {
   if (!chain && !f.agent) throw new UsageError('a coding run needs --agent-cli CHAIN (e.g. claude,codex,gemini) or --agent NAME of a coding agent');
   if (chain && f.agent) throw new UsageError('give either --agent-cli or --agent, not both');
   if (f.setup) splitOrUsage(f.setup, '--setup');
+  const budget = f.budgetUsd || f.budgetTokens || f.budgetMs ? { ...(f.budgetUsd ? { usd: f.budgetUsd } : {}), ...(f.budgetTokens ? { tokens: f.budgetTokens } : {}), ...(f.budgetMs ? { wallMs: f.budgetMs } : {}) } : undefined;
+  if (budget && f.agent) throw new UsageError("--budget-* apply to --agent-cli runs; with --agent, put budget in the agent's config");
   return codingPlan({
     goal,
     ...(chain ? { chain } : { agent: f.agent! }),
@@ -133,6 +147,7 @@ export function codingGoalPlan(goal: string, f: CodingFlags): PlanInput {
     workspace: workspaceOf(f),
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
     ...(f.timeout ? { timeoutMs: f.timeout } : {}),
+    ...(budget ? { budget } : {}),
   });
 }
 
@@ -202,6 +217,11 @@ function runArgv(spec: AgentSpec, runId: string, f: DispatcherFlags, dataDir: st
   if (f.merge) args.push('--merge');
   if (f.maxIterations) args.push('--max-iterations', String(f.maxIterations));
   if (f.setup) args.push('--setup', f.setup);
+  for (const g of f.allowPath ?? []) args.push('--allow-path', g);
+  for (const g of f.forbidPath ?? []) args.push('--forbid-path', g);
+  if (f.budgetUsd) args.push('--budget-usd', String(f.budgetUsd));
+  if (f.budgetTokens) args.push('--budget-tokens', String(f.budgetTokens));
+  if (f.budgetMs) args.push('--budget-ms', String(f.budgetMs));
   args.push('--', spec.task);
   return args;
 }

@@ -11,7 +11,8 @@
  * every CLI is rate-limited is parked once, until the first reset.
  */
 import type { AttemptError } from '../../../core/model.js';
-import { runCli, type RunCliOptions } from './run-cli.js';
+import type { Usage } from '../../../core/model.js';
+import { addUsage, runCli, type RunCliOptions } from './run-cli.js';
 import { FALLBACK_KINDS, type CliAdapter, type CliName, type CliOutcome } from './types.js';
 
 export interface ChainOptions extends Omit<RunCliOptions, 'adapter' | 'program'> {
@@ -37,18 +38,28 @@ export interface ChainResult {
 /** Runs the chain until a CLI does the work (or fails at it), or none is left. */
 export async function runChain(o: ChainOptions): Promise<ChainResult> {
   const tried: CliOutcome[] = [];
+  // A budget sees what the CLIs tried before this one used too.
+  let before: Usage = {};
   for (let i = 0; i < o.chain.length; i++) {
     const name = o.chain[i]!;
     const program = o.programs?.[name];
     const flags = o.flags?.[name];
     const invocation = { ...o.invocation, ...(flags ? { flags } : {}), extraArgs: [...o.invocation.extraArgs, ...(o.args?.[name] ?? [])] };
-    const r = await runCli({ ...o, invocation, adapter: o.adapters[name], ...(program ? { program } : {}) });
+    const earlier = before;
+    const budget = o.budget ? (u: Usage) => o.budget!(addUsage(earlier, u)) : undefined;
+    const r = await runCli({ ...o, invocation, adapter: o.adapters[name], ...(program ? { program } : {}), ...(budget ? { budget } : {}) });
+    before = addUsage(before, r.usage);
     tried.push(r);
     if (r.kind === 'cancelled' || !FALLBACK_KINDS.has(r.kind)) return { final: r, tried, exhausted: false };
     const next = o.chain[i + 1];
     o.emit?.({ stream: 'info', text: `[tutti] ${name}: ${r.message}${next ? ` → trying ${next}` : ''}` });
   }
   return { final: tried[tried.length - 1]!, tried, exhausted: true };
+}
+
+/** What every CLI tried used together. */
+export function chainUsage(r: ChainResult): Usage {
+  return r.tried.reduce<Usage>((acc, t) => addUsage(acc, t.usage), {});
 }
 
 /** One line per CLI tried: `claude: not authenticated (…)`. */
@@ -69,6 +80,7 @@ export function chainError(r: ChainResult, now: number): AttemptError | null {
   if (final.kind === 'succeeded' || final.kind === 'cancelled') return null;
   const report = chainReport(tried);
   if (!r.exhausted) {
+    if (final.kind === 'budget') return { kind: 'non_retryable', message: `${final.cli} stopped: ${final.message}`, retryable: false };
     const kind = final.kind === 'timeout' ? 'timeout' : final.kind === 'invalid_output' ? 'invalid_output' : final.kind === 'failed' ? 'exit_code' : 'crashed';
     return { kind, message: tried.length > 1 ? `${final.cli} ${final.message} (${report})` : `${final.cli} ${final.message}` };
   }

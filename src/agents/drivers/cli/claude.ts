@@ -38,6 +38,8 @@ const eventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+const messageUsageSchema = z.looseObject({ id: z.string().optional(), usage: usageSchema.optional() });
+
 function detailOf(input: unknown): string | undefined {
   if (!input || typeof input !== 'object') return undefined;
   const i = input as Record<string, unknown>;
@@ -45,14 +47,27 @@ function detailOf(input: unknown): string | undefined {
   return undefined;
 }
 
-/** Parses one stdout line of `claude -p --output-format stream-json --verbose`. */
-export function parseClaudeLine(line: string): CliEvent[] {
+/**
+ * Parses one stdout line of `claude -p --output-format stream-json --verbose`.
+ * @param seenMessages ids of assistant messages already counted: when given, the usage each new
+ *   message carries is reported as it comes (non-cumulative; the final `result` replaces the sum),
+ *   so a budget can stop a long session before its end.
+ */
+export function parseClaudeLine(line: string, seenMessages?: Set<string>): CliEvent[] {
   const raw = parseJsonObject(line);
   if (!raw) return [];
   const r = eventSchema.safeParse(raw);
   if (!r.success) return [];
   const e = r.data;
   const out: CliEvent[] = [];
+  if (e.type === 'assistant' && seenMessages) {
+    const m = messageUsageSchema.safeParse(e.message);
+    if (m.success && m.data.id && m.data.usage && !seenMessages.has(m.data.id)) {
+      seenMessages.add(m.data.id);
+      const u = m.data.usage;
+      out.push({ kind: 'usage', cumulative: false, usage: { inputTokens: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0), outputTokens: u.output_tokens ?? 0 } });
+    }
+  }
   switch (e.type) {
     case 'system':
       if (e.subtype === 'init' && e.session_id) out.push({ kind: 'session', sessionId: e.session_id, ...(e.model ? { model: e.model } : {}) });
@@ -110,9 +125,13 @@ export const claudeAdapter: CliAdapter = {
   structured: true,
   command(inv) {
     const flags = inv.flags ?? ['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,MultiEdit,Write,Glob,Grep'];
-    return { args: ['-p', inv.prompt, '--output-format', 'stream-json', '--verbose', ...flags, ...(inv.model ? ['--model', inv.model] : []), ...inv.extraArgs] };
+    const cap = inv.maxBudgetUsd !== undefined && !flags.includes('--max-budget-usd') && !inv.extraArgs.includes('--max-budget-usd') ? ['--max-budget-usd', inv.maxBudgetUsd.toFixed(4)] : [];
+    return { args: ['-p', inv.prompt, '--output-format', 'stream-json', '--verbose', ...flags, ...(inv.model ? ['--model', inv.model] : []), ...cap, ...inv.extraArgs] };
   },
-  newParser: () => ({ line: parseClaudeLine }),
+  newParser: () => {
+    const seen = new Set<string>();
+    return { line: (l) => parseClaudeLine(l, seen) };
+  },
   classify({ exitCode, events }) {
     const result = [...events].reverse().find((e) => e.kind === 'result');
     if (exitCode === 0 && result?.ok) return { kind: 'succeeded', message: 'done' };

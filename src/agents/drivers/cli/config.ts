@@ -3,6 +3,7 @@
  * driver, as zod schemas: the boundary where a config file or plan meets the drivers.
  */
 import { z } from 'zod';
+import { budgetLimitsSchema } from './budget.js';
 import { CLI_NAMES, type CliName } from './types.js';
 
 const cliEnum = z.enum(CLI_NAMES);
@@ -34,6 +35,7 @@ export const codingAgentConfigSchema = z
     command: z.array(z.string().max(65_536)).min(1).max(10_000).optional().describe('Or a command (argv; `{prompt}` becomes the prompt, else the prompt goes to stdin).'),
     validateTimeoutMs: z.number().int().positive().optional().describe('Timeout of each validation command, ms. Default 600000 (10 min).'),
     setupTimeoutMs: z.number().int().positive().optional().describe('Timeout of the setup command, ms. Default 600000 (10 min).'),
+    budget: budgetLimitsSchema.optional().describe('Budget of each run of this agent (wall ms, tokens, USD), reserved per attempt before dispatch.'),
   })
   .refine((c) => (c.cli === undefined) !== (c.command === undefined), { message: 'a coding agent needs exactly one of cli (a CLI or a chain) or command' });
 export type CodingAgentConfig = z.infer<typeof codingAgentConfigSchema>;

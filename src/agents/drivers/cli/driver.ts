@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AgentDriver, AttemptContext, AttemptResult } from '../../types.js';
 import { CLI_ADAPTERS } from './adapters.js';
+import type { BudgetGrant } from './budget.js';
 import { chainError, runChain } from './chain.js';
 import { cliAgentConfigSchema, issuesText, type CliAgentConfig } from './config.js';
 import { composePrompt } from './prompt.js';
@@ -38,8 +39,9 @@ export async function runCliChain(
   signal: AbortSignal,
   chain: readonly CliName[],
   config: CliAgentConfig,
-  opts: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv },
+  opts: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget?: BudgetGrant | null },
 ) {
+  const grant = opts.budget ?? null;
   mkdirSync(dirname(ctx.logPath), { recursive: true });
   return runChain({
     chain,
@@ -51,6 +53,7 @@ export async function runCliChain(
       prompt: opts.prompt,
       cwd: opts.cwd,
       ...(config.model ? { model: config.model } : {}),
+      ...(grant?.share.usd !== undefined ? { maxBudgetUsd: grant.share.usd } : {}),
       extraArgs: [],
       lastMessageFile: lastMessageFile(ctx.logPath),
     },
@@ -63,6 +66,7 @@ export async function runCliChain(
     signal,
     ...(ctx.streamOutput ? { emit: ctx.emit } : {}),
     onSpawn: (pid) => ctx.onProcess?.({ pid }),
+    ...(grant ? { budget: grant.check, wallLeftMs: grant.wallLeftMs } : {}),
   });
 }
 

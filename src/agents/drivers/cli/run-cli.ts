@@ -36,6 +36,13 @@ export interface RunCliOptions {
   onSpawn?: (pid: number) => void;
   /** Epoch ms. @default Date.now */
   now?: () => number;
+  /**
+   * Budget check after each usage report, with the run's usage so far: a message stops the CLI
+   * (outcome `budget`). See budget.ts.
+   */
+  budget?: (used: Usage) => string | null;
+  /** Ms left of the attempt's wall-time budget share: when shorter than `timeoutMs` it ends the run as `budget`. */
+  wallLeftMs?: () => number;
 }
 
 /** Time given to a preflight check, ms. */
@@ -137,10 +144,14 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
   let rateRetries = 0;
   const stop = new AbortController();
   let stopReason: { kind: CliOutcomeKind; message: string } | null = null;
-  const timer = setTimeout(() => {
-    stopReason = { kind: 'timeout', message: `killed after the hard timeout of ${o.timeoutMs} ms` };
-    stop.abort();
-  }, o.timeoutMs);
+  const wallLeft = o.wallLeftMs?.() ?? Infinity;
+  const timer = setTimeout(
+    () => {
+      stopReason = wallLeft < o.timeoutMs ? { kind: 'budget', message: 'budget exhausted: the wall-time share of this attempt is used up' } : { kind: 'timeout', message: `killed after the hard timeout of ${o.timeoutMs} ms` };
+      stop.abort();
+    },
+    Math.min(o.timeoutMs, wallLeft),
+  );
 
   const onEvent = (e: CliEvent) => {
     events.push(e);
@@ -160,6 +171,13 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
     if (!stopReason && networkRetries >= (o.networkRetryLimit ?? 5)) {
       stopReason = { kind: 'unavailable', message: `cannot reach its service (${networkRetries} retries without an answer: ${short(lastRetryText(events) ?? 'no network')})` };
       stop.abort();
+    }
+    if (!stopReason && e.kind === 'usage' && o.budget) {
+      const why = o.budget(usage);
+      if (why) {
+        stopReason = { kind: 'budget', message: why };
+        stop.abort();
+      }
     }
     if (!stopReason && rateRetries >= (o.rateLimitRetryLimit ?? 3)) {
       stopReason = { kind: 'rate_limited', message: `rate limited (HTTP 429, ${rateRetries} retries)` };
@@ -223,7 +241,8 @@ function lastRetryText(events: readonly CliEvent[]): string | undefined {
   return undefined;
 }
 
-function addUsage(a: Usage, b: Usage): Usage {
+/** The sum of two usage records (fields present in either). */
+export function addUsage(a: Usage, b: Usage): Usage {
   const out: Usage = { ...a };
   if (b.inputTokens !== undefined) out.inputTokens = (a.inputTokens ?? 0) + b.inputTokens;
   if (b.outputTokens !== undefined) out.outputTokens = (a.outputTokens ?? 0) + b.outputTokens;

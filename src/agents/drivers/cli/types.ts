@@ -45,7 +45,9 @@ export type CliOutcomeKind =
   /** The agent itself reported failure (an error result). */
   | 'failed'
   /** Aborted by cancel or a task timeout. */
-  | 'cancelled';
+  | 'cancelled'
+  /** Stopped by tutti because the attempt used up its share of the run's budget. */
+  | 'budget';
 
 /** The kinds that move a fallback chain to its next CLI. */
 export const FALLBACK_KINDS: ReadonlySet<CliOutcomeKind> = new Set(['not_installed', 'auth', 'rate_limited', 'unavailable']);
@@ -81,6 +83,8 @@ export interface CliInvocation {
   extraArgs: readonly string[];
   /** File where the CLI may write its final message (Codex `-o`). */
   lastMessageFile: string;
+  /** The attempt's USD share of a budget: CLIs that can cap their own spending get it (Claude `--max-budget-usd`). */
+  maxBudgetUsd?: number;
 }
 
 /** How a CLI's run is parsed while it goes. */

@@ -5,7 +5,8 @@
 import type { AttemptError, Usage } from '../../../../core/model.js';
 import { runProcessGroup } from '../../../process.js';
 import type { AttemptContext } from '../../../types.js';
-import { chainError } from '../chain.js';
+import type { BudgetGrant } from '../budget.js';
+import { chainError, chainUsage } from '../chain.js';
 import { chainOf, type CodingAgentConfig } from '../config.js';
 import { outcomeSummary, runCliChain } from '../driver.js';
 import type { CliName } from '../types.js';
@@ -30,6 +31,8 @@ export interface AgentStep {
   exitCode: number | null;
   /** The agent's last message (or the command's last output). */
   message?: string;
+  /** Stopped because the attempt's budget share was used up (the error says which). */
+  budgetStop?: boolean;
 }
 
 const PROMPT_PLACEHOLDER = '{prompt}';
@@ -38,7 +41,7 @@ export async function runAgentStep(
   ctx: AttemptContext,
   signal: AbortSignal,
   config: CodingAgentConfig,
-  o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv },
+  o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget: BudgetGrant | null },
 ): Promise<AgentStep> {
   if (config.command) return runCommand(ctx, signal, config, o);
   const r = await runCliChain(ctx, signal, chainOf(config.cli), config, o);
@@ -46,7 +49,7 @@ export async function runAgentStep(
   const base = {
     cli: r.exhausted ? null : f.cli,
     clis: r.tried.map(outcomeSummary),
-    usage: f.usage,
+    usage: chainUsage(r),
     exitCode: f.exitCode,
     ...(f.sessionId ? { sessionId: f.sessionId } : {}),
     ...(f.finalText ? { message: f.finalText.slice(-2000) } : {}),
@@ -54,15 +57,19 @@ export async function runAgentStep(
   if (f.kind === 'cancelled') return { ...base, ok: false, cancelled: true, noAgent: false };
   const error = chainError(r, Date.now());
   if (!error) return { ...base, ok: true, cancelled: false, noAgent: false };
-  return { ...base, ok: false, cancelled: false, noAgent: r.exhausted, error };
+  return { ...base, ok: false, cancelled: false, noAgent: r.exhausted, error, ...(f.kind === 'budget' ? { budgetStop: true } : {}) };
 }
 
-async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: CodingAgentConfig, o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv }): Promise<AgentStep> {
+async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: CodingAgentConfig, o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget: BudgetGrant | null }): Promise<AgentStep> {
   const base = config.command!;
   const usesPlaceholder = base.includes(PROMPT_PLACEHOLDER);
   const argv = usesPlaceholder ? base.map((a) => (a === PROMPT_PLACEHOLDER ? o.prompt : a)) : base;
   const timer = new AbortController();
-  const t = config.cliTimeoutMs ? setTimeout(() => timer.abort(), config.cliTimeoutMs) : null;
+  // A wall-time budget share shorter than the command's own timeout ends it as a budget stop.
+  const wallLeft = o.budget?.wallLeftMs() ?? Infinity;
+  const byBudget = wallLeft < (config.cliTimeoutMs ?? Infinity);
+  const limit = Math.min(config.cliTimeoutMs ?? Infinity, wallLeft);
+  const t = Number.isFinite(limit) ? setTimeout(() => timer.abort(), limit) : null;
   const out = await runProcessGroup({
     argv,
     cwd: o.cwd,
@@ -82,6 +89,7 @@ async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: Codi
     return { ...step, ok: false, cancelled: false, noAgent: true, error: { kind: missing ? 'not_installed' : 'spawn', message: `${missing ? 'command not found' : 'cannot start'}: ${argv[0]}`, retryable: false } };
   }
   if (signal.aborted) return { ...step, ok: false, cancelled: true, noAgent: false };
+  if (timer.signal.aborted && byBudget) return { ...step, ok: false, cancelled: false, noAgent: false, budgetStop: true, error: { kind: 'non_retryable', message: `${argv[0]} stopped: budget exhausted: the wall-time share of this attempt is used up`, retryable: false } };
   if (timer.signal.aborted) return { ...step, ok: false, cancelled: false, noAgent: false, error: { kind: 'timeout', message: `${argv[0]} killed after ${config.cliTimeoutMs} ms` } };
   if (out.exitCode === 0) return { ...step, ok: true, cancelled: false, noAgent: false };
   const why = out.exitSignal ? `killed by ${out.exitSignal}` : `exited with code ${out.exitCode}`;

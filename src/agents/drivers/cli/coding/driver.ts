@@ -11,9 +11,9 @@
  * attempt's error message carries what the next iteration needs (the failing command's output).
  */
 import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { errorMessage } from '../../../../core/errors.js';
-import type { AttemptError } from '../../../../core/model.js';
+import type { AttemptError, Usage } from '../../../../core/model.js';
 import type { AgentDriver, AttemptContext, AttemptResult } from '../../../types.js';
 import { formatArgv, toArgv } from '../../../../workspace/argv.js';
 import { changedPaths, commitAll, commitsBetween, rewindBranch, touchedPaths, type CommitInfo } from '../../../../workspace/commit.js';
@@ -23,6 +23,7 @@ import { checkPaths } from '../../../../workspace/paths.js';
 import { openPullRequest, type PullRequestResult } from '../../../../workspace/pr.js';
 import { runValidation, type CommandResult } from '../../../../workspace/validate.js';
 import { prepareWorkspace, type Workspace } from '../../../../workspace/worktree.js';
+import { BudgetLedger, type BudgetAmounts, type BudgetGrant } from '../budget.js';
 import { codingAgentConfigSchema, issuesText } from '../config.js';
 import { composePrompt } from '../prompt.js';
 import { killStragglers } from '../stragglers.js';
@@ -67,6 +68,8 @@ export interface CodingOutput {
   pr?: PullRequestResult;
   /** Why the worktree was kept, when it was. */
   worktreeKept?: string;
+  /** With a budget: the share this attempt reserved and the soft-limit lines it emitted. */
+  budget?: { share: BudgetAmounts; soft: string[] };
   /** Marks the JSON line the engine appends to feedback (stripped from prompts). */
   tutti: 'coding-attempt';
 }
@@ -80,9 +83,16 @@ function emptyOutput(): CodingOutput {
   return { commits: [], testLog: null, branch: null, base: null, head: null, workspace: null, changedFiles: [], validation: [], cli: null, clis: [], tutti: 'coding-attempt' };
 }
 
+/** Budget account of a run's attempts by one agent. */
+export function budgetKey(runId: string, agentId: string): string {
+  return `${runId}/${agentId}`;
+}
+
 export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
   const graceDefault = options.killGraceMs ?? 5000;
   const baseEnv = options.baseEnv ?? process.env;
+  // One ledger per driver (engine): attempts of a run share it, so their reservations add up.
+  const ledger = new BudgetLedger(join(options.dataDir, 'budgets'));
   return {
     name: 'coding',
     defaultMaxConcurrency: options.defaultMaxConcurrency ?? 2,
@@ -103,7 +113,7 @@ export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
     },
     async execute(ctx, signal) {
       try {
-        return await executeCoding(ctx, signal, { ...options, killGraceMs: graceDefault, baseEnv });
+        return await executeCoding(ctx, signal, { ...options, killGraceMs: graceDefault, baseEnv }, ledger);
       } finally {
         await killStragglers(ctx.idempotencyKey);
       }
@@ -113,11 +123,37 @@ export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
 
 type Resolved = CodingDriverOptions & { killGraceMs: number; baseEnv: NodeJS.ProcessEnv };
 
-async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Resolved): Promise<AttemptResult> {
+/**
+ * Reserves the attempt's budget share before anything is dispatched, runs the attempt, and
+ * settles what it spent (also on a failure or a cancel).
+ */
+async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Resolved, ledger: BudgetLedger): Promise<AttemptResult> {
   const config = codingAgentConfigSchema.parse(ctx.agent.config);
-  const task = ctx.task;
   const info = (text: string) => ctx.emit({ stream: 'info', text: `[tutti] ${text}` });
   const out = emptyOutput();
+  if (!config.budget) return codingAttempt(ctx, signal, opts, config, out, null);
+  const soft: string[] = [];
+  const r = await ledger.reserve(budgetKey(ctx.runId, ctx.agent.id), config.budget, signal, (line) => {
+    soft.push(line);
+    info(line);
+  });
+  if (r === null) return { status: 'cancelled', output: out };
+  if (r.exhausted) return { status: 'failed', error: { kind: 'non_retryable', message: r.message, retryable: false }, output: out };
+  out.budget = { share: r.share, soft };
+  const meter: { grant: BudgetGrant; used: Usage } = { grant: r, used: {} };
+  try {
+    return await codingAttempt(ctx, signal, opts, config, out, meter);
+  } finally {
+    r.settle(meter.used);
+  }
+}
+
+type CodingConfig = ReturnType<typeof codingAgentConfigSchema.parse>;
+
+async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Resolved, config: CodingConfig, out: CodingOutput, meter: { grant: BudgetGrant; used: Usage } | null): Promise<AttemptResult> {
+  const task = ctx.task;
+  const info = (text: string) => ctx.emit({ stream: 'info', text: `[tutti] ${text}` });
+  const grant = meter?.grant ?? null;
   const fail = (error: AttemptError, extra: Partial<AttemptResult> = {}): AttemptResult => ({ status: 'failed', error, output: out, ...extra });
   let validate: string[][];
   try {
@@ -165,7 +201,8 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
 
   // 3. The agent.
   const prompt = composePrompt({ task, validate: validate.map(formatArgv), feedback: ctx.feedback, iteration: ctx.attempt, maxIterations: task.retry.maxAttempts });
-  const step = await runAgentStep(ctx, signal, config, { cwd: ws.dir, prompt, killGraceMs: opts.killGraceMs, baseEnv: opts.baseEnv });
+  const step = await runAgentStep(ctx, signal, config, { cwd: ws.dir, prompt, killGraceMs: opts.killGraceMs, baseEnv: opts.baseEnv, budget: grant });
+  if (meter) meter.used = step.usage;
   Object.assign(out, { cli: step.cli, clis: step.clis, ...(step.sessionId ? { sessionId: step.sessionId } : {}), ...(step.message ? { agentMessage: step.message.slice(-1000) } : {}) });
   const agentResult = { usage: step.usage, exitCode: step.exitCode, ...(step.sessionId ? { sessionId: step.sessionId } : {}) };
   if (step.noAgent) return finish(fail(step.error!, agentResult));
@@ -200,7 +237,10 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
     return finish(fail({ kind: 'invalid_output', message: `changes outside the allowed paths were rejected (kept at ${keepRef}): ${list}` }, agentResult));
   }
 
-  // 6. The agent's own failure stands unless validation proves the work right.
+  // 6. A budget stop is a hard stop: what the agent left is committed above (kept on the branch), nothing more runs.
+  if (step.budgetStop) return finish(fail(step.error!, agentResult));
+
+  // The agent's own failure stands unless validation proves the work right.
   if (!step.ok && validate.length === 0) return finish(fail(step.error!, agentResult));
 
   // 7. no_changes.
@@ -214,11 +254,16 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
     const log = testLogPath(ctx.logPath);
     out.testLog = log;
     info(`validating: ${validate.map(formatArgv).join(' ; ')}`);
+    // A wall-time budget share shorter than the validation timeout bounds validation too.
+    const wallLeft = grant?.wallLeftMs() ?? Infinity;
+    const validateTimeout = config.validateTimeoutMs ?? DEFAULT_VALIDATE_TIMEOUT_MS;
+    const byBudget = wallLeft < validateTimeout;
+    if (wallLeft <= 0) return finish(fail({ kind: 'non_retryable', message: 'budget exhausted: the wall-time share of this attempt was used up before validation', retryable: false }, agentResult));
     const v = await runValidation({
       commands: validate,
       cwd: ws.dir,
       env: { ...opts.baseEnv, ...ctx.task.env, ...ctx.env },
-      timeoutMs: config.validateTimeoutMs ?? DEFAULT_VALIDATE_TIMEOUT_MS,
+      timeoutMs: Math.min(validateTimeout, wallLeft),
       logPath: log,
       maxLogBytes: ctx.maxLogBytes,
       killGraceMs: config.killGraceMs ?? opts.killGraceMs,
@@ -227,6 +272,9 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
     });
     out.validation = v.results;
     if (v.aborted) return finish({ status: 'cancelled', output: out, ...agentResult });
+    if (!v.ok && byBudget && v.results.at(-1)?.timedOut) {
+      return finish(fail({ kind: 'non_retryable', message: `budget exhausted: the wall-time share of this attempt ran out during \`${v.failure!.command}\``, retryable: false }, agentResult));
+    }
     if (!v.ok) {
       const f = v.failure!;
       const tail = f.outputTail.trim();

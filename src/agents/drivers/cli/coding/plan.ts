@@ -4,6 +4,7 @@
  * holding the CLI chain, with `maxIterations` attempts whose failures feed the next prompt.
  */
 import type { PlanInput, TaskWorkspace } from '../../../../core/plan/schema.js';
+import type { BudgetLimits } from '../budget.js';
 import type { CliName } from '../types.js';
 
 export interface CodingRunInput {
@@ -28,14 +29,20 @@ export interface CodingRunInput {
   timeoutMs?: number;
   /** Id of the task. @default 'main' */
   taskId?: string;
+  /** Budget of the run (wall ms, tokens, USD), put in the chain's coding agent config. */
+  budget?: BudgetLimits;
 }
 
 /** Iterations of a validated coding run when none is given. */
 export const DEFAULT_MAX_ITERATIONS = 3;
 
-/** Agent id of a chain (+ model): `coding-claude-codex-gemini`, `coding-claude.sonnet`. */
-export function codingAgentId(chain: readonly CliName[], model?: string): string {
-  const id = `coding-${chain.join('-')}${model ? `.${model.replace(/[^A-Za-z0-9._-]/g, '_')}` : ''}`;
+/**
+ * Agent id of a chain (+ model, + budget): `coding-claude-codex-gemini`, `coding-claude.sonnet`,
+ * `coding-claude.usd0.5-tok20000` (agents are shared by id across runs, so a budget is part of it).
+ */
+export function codingAgentId(chain: readonly CliName[], model?: string, budget?: BudgetLimits): string {
+  const b = budget ? [budget.usd !== undefined ? `usd${budget.usd}` : '', budget.tokens !== undefined ? `tok${budget.tokens}` : '', budget.wallMs !== undefined ? `ms${budget.wallMs}` : ''].filter(Boolean).join('-') : '';
+  const id = `coding-${chain.join('-')}${model ? `.${model.replace(/[^A-Za-z0-9._-]/g, '_')}` : ''}${b ? `.${b}` : ''}`;
   return id.slice(0, 128);
 }
 
@@ -45,7 +52,8 @@ export function codingAgentId(chain: readonly CliName[], model?: string): string
  */
 export function codingPlan(input: CodingRunInput): PlanInput {
   if (!input.chain?.length && !input.agent) throw new Error('a coding run needs a CLI chain or an agent');
-  const agentId = input.agent ?? codingAgentId(input.chain!, input.model);
+  if (input.agent && input.budget) throw new Error("a budget goes into the agent's config when an existing agent is named");
+  const agentId = input.agent ?? codingAgentId(input.chain!, input.model, input.budget);
   const first = input.goal.split('\n')[0]!.trim();
   const iterations = input.maxIterations ?? (input.validate?.length ? DEFAULT_MAX_ITERATIONS : 1);
   return {
@@ -53,7 +61,7 @@ export function codingPlan(input: CodingRunInput): PlanInput {
     goal: input.goal,
     agents: input.agent
       ? []
-      : [{ id: agentId, name: `coding agent (${input.chain!.join(' → ')})`, driver: 'coding', capabilities: ['coding'], config: { cli: [...input.chain!], ...(input.model ? { model: input.model } : {}) } }],
+      : [{ id: agentId, name: `coding agent (${input.chain!.join(' → ')})`, driver: 'coding', capabilities: ['coding'], config: { cli: [...input.chain!], ...(input.model ? { model: input.model } : {}), ...(input.budget ? { budget: input.budget } : {}) } }],
     tasks: [
       {
         id: input.taskId ?? 'main',

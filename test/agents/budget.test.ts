@@ -1,0 +1,182 @@
+/**
+ * Budgets (seed 000's loopPolicy.budgetLimits): shares reserved before dispatch so parallel
+ * attempts cannot overshoot, the soft-limit line, the hard stop with the partial work kept, and
+ * the spent count surviving a restart. The ledger alone, then through the engine with the fake CLI.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BudgetLedger, budgetLimitsSchema, type BudgetGrant } from '../../src/agents/drivers/cli/budget.js';
+import { parseClaudeLine, type CodingOutput } from '../../src/agents/drivers/cli/index.js';
+import { codingGoalPlan } from '../../src/cli/commands/dispatcher.js';
+import type { PlanInput } from '../../src/core/plan/schema.js';
+import { codingEngine, fakeBin, fakeScript, gitRepo, isRunning, sh, systemPath, tmp } from './helpers.js';
+
+const never = new AbortController().signal;
+
+describe('budget ledger', () => {
+  it('grants only what is neither spent nor reserved, and refuses when nothing is left and nobody holds a share', async () => {
+    const ledger = new BudgetLedger(null);
+    const soft: string[] = [];
+    const a = (await ledger.reserve('r/a', { tokens: 1000, perAttempt: { tokens: 600 } }, never, (l) => soft.push(l))) as BudgetGrant;
+    expect(a).toMatchObject({ exhausted: false, share: { tokens: 600 } });
+    const b = (await ledger.reserve('r/a', { tokens: 1000, perAttempt: { tokens: 600 } }, never, (l) => soft.push(l))) as BudgetGrant;
+    // Only 400 are neither spent nor reserved.
+    expect(b.share).toEqual({ tokens: 400 });
+    // A third waits while a and b hold the whole budget…
+    let third: unknown = 'waiting';
+    const pending = ledger.reserve('r/a', { tokens: 1000 }, never, (l) => soft.push(l)).then((r) => (third = r));
+    await new Promise((r) => setImmediate(r));
+    expect(third).toBe('waiting');
+    // …gets what a did not use when a settles…
+    a.settle({ inputTokens: 100, outputTokens: 50 });
+    await pending;
+    expect(third).toMatchObject({ exhausted: false, share: { tokens: 450 } });
+    (third as BudgetGrant).settle({ inputTokens: 450 });
+    b.settle({ inputTokens: 400 });
+    expect(ledger.spent('r/a')).toMatchObject({ tokens: 1000 });
+    // …and with everything spent and nobody holding a share, the next one is refused.
+    expect(await ledger.reserve('r/a', { tokens: 1000 }, never, () => undefined)).toMatchObject({ exhausted: true, message: 'budget exhausted: 1000 tokens of 1000 tokens spent' });
+    // 80% was crossed once: one soft-limit line.
+    expect(soft).toEqual(['budget soft limit: 1000 tokens of 1000 tokens spent (80%)']);
+    // Another run has its own account.
+    expect(await ledger.reserve('r2/a', { tokens: 1000 }, never, () => undefined)).toMatchObject({ exhausted: false });
+  });
+
+  it('a live check stops the attempt past its share; the soft line comes from live usage too', async () => {
+    const ledger = new BudgetLedger(null);
+    const soft: string[] = [];
+    const g = (await ledger.reserve('r/a', { usd: 1, softFraction: 0.5 }, never, (l) => soft.push(l))) as BudgetGrant;
+    expect(g.check({ costUsd: 0.4 })).toBeNull();
+    expect(soft).toEqual([]);
+    expect(g.check({ costUsd: 0.6 })).toBeNull();
+    expect(soft).toEqual(['budget soft limit: USD 0.6000 of USD 1.0000 spent (50%)']);
+    expect(g.check({ costUsd: 1.2 })).toBe('budget exhausted: this attempt used USD 1.2000 of its share of USD 1.0000 (run limit USD 1.0000)');
+    expect(g.wallLeftMs()).toBe(Infinity);
+  });
+
+  it('an abort ends a wait for a share', async () => {
+    const ledger = new BudgetLedger(null);
+    await ledger.reserve('r/a', { tokens: 10 }, never, () => undefined);
+    const ac = new AbortController();
+    const waiting = ledger.reserve('r/a', { tokens: 10 }, ac.signal, () => undefined);
+    ac.abort();
+    expect(await waiting).toBeNull();
+  });
+
+  it('the spent count persists: a new ledger (a restarted engine) continues it', async () => {
+    const dir = tmp('tutti-budgets-');
+    const first = new BudgetLedger(dir);
+    ((await first.reserve('run-1/coder', { usd: 0.05 }, never, () => undefined)) as BudgetGrant).settle({ costUsd: 0.05 });
+    const second = new BudgetLedger(dir);
+    expect(await second.reserve('run-1/coder', { usd: 0.05 }, never, () => undefined)).toMatchObject({ exhausted: true, message: 'budget exhausted: USD 0.0500 of USD 0.0500 spent' });
+  });
+
+  it('wall time counts from the reservation, with an injected clock', async () => {
+    let now = 1000;
+    const ledger = new BudgetLedger(null, () => now);
+    const g = (await ledger.reserve('r/a', { wallMs: 500 }, never, () => undefined)) as BudgetGrant;
+    now += 200;
+    expect(g.wallLeftMs()).toBe(300);
+    g.settle({});
+    expect(ledger.spent('r/a')).toMatchObject({ wallMs: 200 });
+  });
+
+  it('the config needs at least one limit', () => {
+    expect(budgetLimitsSchema.safeParse({ softFraction: 0.5 }).success).toBe(false);
+    expect(budgetLimitsSchema.safeParse({ tokens: 10 }).success).toBe(true);
+  });
+
+  it("claude's per-message usage is counted once per message id", () => {
+    const seen = new Set<string>();
+    const line = JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 2 } } });
+    expect(parseClaudeLine(line, seen).filter((e) => e.kind === 'usage')).toEqual([{ kind: 'usage', cumulative: false, usage: { inputTokens: 15, outputTokens: 2 } }]);
+    expect(parseClaudeLine(line, seen).filter((e) => e.kind === 'usage')).toEqual([]);
+  });
+});
+
+const outputOf = (a: { output: unknown }) => a.output as CodingOutput;
+
+async function setup(script: Record<string, unknown>) {
+  const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
+  const { env, record } = fakeScript(script);
+  const { engine, dataDir } = await codingEngine({ ...env, PATH: systemPath(fakeBin(['claude'])) }, repo);
+  return { repo, record, engine, dataDir };
+}
+
+describe('budgets through the engine', () => {
+  it('parallel tasks reserve before dispatch: the run never spends past its token limit, and the task left over fails as budget exhausted', async () => {
+    // Each fake claude session reports 150 tokens; the run may use 300.
+    const { engine, record, dataDir } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const plan: PlanInput = {
+      agents: [{ id: 'coder', driver: 'coding', maxConcurrency: 3, config: { cli: ['claude'], budget: { tokens: 300 } } }],
+      tasks: ['a', 'b', 'c'].map((id) => ({ id, prompt: `task ${id}`, agent: 'coder', continueOnFailure: true })),
+    };
+    const run = await engine.run(plan);
+    const attempts = run.tasks.map((t) => t.attempts[0]!);
+    const succeeded = attempts.filter((a) => a.status === 'succeeded');
+    const failed = attempts.filter((a) => a.status === 'failed');
+    expect(succeeded).toHaveLength(2);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toMatchObject({ kind: 'non_retryable', retryable: false, message: 'budget exhausted: 300 tokens of 300 tokens spent' });
+    // The third CLI was never started: reservation happens before dispatch.
+    expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);
+    const used = succeeded.reduce((n, a) => n + (a.usage?.inputTokens ?? 0) + (a.usage?.outputTokens ?? 0), 0);
+    expect(used).toBeLessThanOrEqual(300);
+    // The soft limit (80%) was reported once, by the attempt that crossed it.
+    const soft = succeeded.flatMap((a) => outputOf(a).budget!.soft);
+    expect(soft).toEqual(['budget soft limit: 300 tokens of 300 tokens spent (80%)']);
+    // The count is durable.
+    expect(JSON.parse(readFileSync(join(dataDir, 'budgets', encodeURIComponent(`${run.id}/coder`) + '.json'), 'utf8'))).toMatchObject({ spent: { tokens: 300 } });
+    await engine.stop();
+  });
+
+  it('hard stop: a session going past its share is killed at once, its partial work committed on the branch, the attempt failed for good', async () => {
+    const { engine, repo, record } = await setup({ claude: { modes: ['spend'], edits: [{ write: { 'answer.js': 'module.exports = 41;\n' } }] } });
+    const run = await engine.run({
+      agents: [{ id: 'coder', driver: 'coding', config: { cli: ['claude'], budget: { tokens: 2500, usd: 5 } } }],
+      tasks: [{ id: 'fix', prompt: 'fix it', agent: 'coder', validate: [['node', '-e', 'process.exit(1)']], retry: { maxAttempts: 3, backoff: { initialMs: 0 } } }],
+    });
+    expect(run.status).toBe('failed');
+    // One attempt only: a budget stop is not retried.
+    expect(run.tasks[0]!.attempts).toHaveLength(1);
+    const a = run.tasks[0]!.attempts[0]!;
+    expect(a.error).toMatchObject({ kind: 'non_retryable', retryable: false });
+    // 1100 tokens per message: the third one (3300) is past the 2500 share.
+    expect(a.error!.message).toBe('claude stopped: budget exhausted: this attempt used 3300 tokens of its share of 2500 tokens (run limit 2500 tokens)');
+    // Validation never ran; the partial work is on the task's branch.
+    expect(outputOf(a).validation).toEqual([]);
+    expect(outputOf(a).commits).toHaveLength(1);
+    expect(sh(repo, 'git', 'show', `tutti/${run.id}/fix:answer.js`)).toBe('module.exports = 41;');
+    // Claude was told its USD share, so it caps its own spending too.
+    const args = JSON.parse(readFileSync(join(record, 'claude.0.args.json'), 'utf8')) as string[];
+    expect(args.slice(args.indexOf('--max-budget-usd'), args.indexOf('--max-budget-usd') + 2)).toEqual(['--max-budget-usd', '5.0000']);
+    await engine.stop();
+  });
+
+  it('a wall-time share stops a command agent, kills what it started, and keeps what it wrote', async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
+    const record = tmp('tutti-wall-');
+    const { engine } = await codingEngine({}, repo);
+    const script = `echo 42 > out.txt; sleep 1000 & echo $! > ${record}/sleep.pid; wait`;
+    const run = await engine.run({
+      agents: [{ id: 'cmd', driver: 'coding', config: { command: ['sh', '-c', script], budget: { wallMs: 3000 } } }],
+      tasks: [{ id: 'fix', prompt: 'x', agent: 'cmd' }],
+    });
+    const a = run.tasks[0]!.attempts[0]!;
+    expect(a.error).toMatchObject({ kind: 'non_retryable', message: 'sh stopped: budget exhausted: the wall-time share of this attempt is used up' });
+    expect(sh(repo, 'git', 'show', `tutti/${run.id}/fix:out.txt`)).toBe('42');
+    expect(existsSync(join(record, 'sleep.pid'))).toBe(true);
+    expect(isRunning(Number(readFileSync(join(record, 'sleep.pid'), 'utf8')))).toBe(false);
+    await engine.stop();
+  });
+});
+
+describe('--budget-* flags', () => {
+  it('become the coding agent’s budget (and part of its id: agents are shared across runs)', () => {
+    const plan = codingGoalPlan('fix it', { agentCli: 'claude,codex', budgetUsd: 0.5, budgetTokens: 20000, budgetMs: 60000 });
+    expect(plan.agents![0]).toMatchObject({ id: 'coding-claude-codex.usd0.5-tok20000-ms60000', config: { cli: ['claude', 'codex'], budget: { usd: 0.5, tokens: 20000, wallMs: 60000 } } });
+    expect(plan.tasks[0]!.agent).toBe('coding-claude-codex.usd0.5-tok20000-ms60000');
+    expect(() => codingGoalPlan('fix it', { agent: 'mine', budgetUsd: 1 })).toThrow(/put budget in the agent's config/);
+  });
+});
