@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/cli.js';
 
-const ENTRIES = ['dist/index.js', 'dist/compat/farm/index.js', 'dist/compat/sessions/index.js', 'dist/memory/orchestration/index.js', 'dist/testing/index.js'];
+const ENTRIES = ['dist/index.js', 'dist/compat/farm/index.js', 'dist/compat/sessions/index.js', 'dist/compat/orchestrator/index.js', 'dist/memory/orchestration/index.js', 'dist/testing/index.js'];
 
 describe('importing tutti', () => {
   for (const entry of ENTRIES) {

@@ -1,0 +1,457 @@
+/**
+ * Seed 003's orchestrator facade over the one engine: `initialize()` registers the default agents
+ * (and agents for tools found on the PATH), `orchestrate(goal)` plans the goal through
+ * `src/planner` and runs the plan as one engine run (the session), with the session's shared
+ * context propagated between steps (`context.ts`). Sessions, loads and statuses are read from the
+ * engine's store; logs go to the orchestration logger, persisted in the same store.
+ *
+ * Constructing an orchestrator does no I/O: the engine is created (or adopted) and started on
+ * `initialize()` or the first call that needs it.
+ */
+import { createEngine, type CreateEngineOptions } from '../../create-engine.js';
+import type { AgentRecord } from '../../agents/types.js';
+import type { Engine } from '../../core/engine.js';
+import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
+import { randomToken } from '../../core/ids.js';
+import type { EventRecord } from '../../core/model.js';
+import type { AgentInput } from '../../core/plan/schema.js';
+import { generatePlan } from '../../planner/index.js';
+import type { Store } from '../../store/types.js';
+import { DEFAULT_AGENTS } from './capabilities.js';
+import { CONTEXT_KEY, SESSION_MARK, createContextHooks, readContext } from './context.js';
+import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks } from './deterministic.js';
+import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger, type OrchestrationLoggerOptions } from './logger.js';
+import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
+import { agentInfoOf, agentStatsOf, isParallelizable, seedSteps, sessionStatusOf, type AgentStats } from './shapes.js';
+import { agentsForTools, detectInstalledTools, type ToolAgentSpec, type ToolLookup } from './tools.js';
+import type { AgentCapability, AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
+
+/** Turns a goal into steps (a custom planner). */
+export type GoalPlanner = (goal: string, context: { agents: readonly AgentInfo[]; initialContext: Record<string, unknown> }) => Promise<Array<Partial<PlanStep> & { title: string }>>;
+
+/** Settings of the `llm` driver used by the default agents (an OpenAI-compatible endpoint). */
+export interface LlmSettings {
+  baseUrl: string;
+  model: string;
+  /** Name of the environment variable holding the API key. */
+  apiKeyEnv?: string;
+  [key: string]: unknown;
+}
+
+export interface OrchestratorOptions {
+  /** An existing engine (started by its owner; not stopped by `close()`). Default: one created by the orchestrator. */
+  engine?: Engine;
+  /** Data dir of the engine the orchestrator creates. @default `~/.tutti` (createEngine's default) */
+  dataDir?: string;
+  /** Store of the engine the orchestrator creates. @default `<dataDir>/tutti.db` */
+  store?: CreateEngineOptions['store'];
+  /** Other options of the engine the orchestrator creates (workDir, pollMs…). */
+  engineOptions?: Omit<CreateEngineOptions, 'dataDir' | 'store' | 'drivers' | 'attemptHooks'>;
+  /**
+   * When set, the default agents use the `llm` driver with these settings and the planner agent
+   * drafts plans with the model. When not set (the default), the planner and the agents are the
+   * deterministic ones of `deterministic.ts` (offline, same goal → same plan).
+   */
+  llm?: LlmSettings;
+  /** A custom planner instead of the planner agent. */
+  planner?: GoalPlanner;
+  /** Ranks candidate agents. @default {@link defaultPolicy} (least loaded, priority, fewest capabilities) */
+  policy?: SchedulingPolicy;
+  /** Registers agents for the tools this lookup finds (e.g. `pathLookup(process.env.PATH ?? '')`) on `initialize()`. */
+  toolLookup?: ToolLookup;
+  /** Tools looked for. @default KNOWN_TOOLS */
+  tools?: readonly ToolAgentSpec[];
+  /** Register the four default agents on `initialize()`. @default true */
+  defaultAgents?: boolean;
+  /** The logger, or options of the one created over the engine's store. */
+  logger?: OrchestrationLogger | Omit<OrchestrationLoggerOptions, 'store'>;
+  /** Longest wait for the planner, ms. @default 120000 */
+  planTimeoutMs?: number;
+}
+
+/** The agent definition as a tutti agent. */
+function toAgentInput(def: AgentDefinition, driver: string, config: Record<string, unknown> | undefined): AgentInput {
+  const status = def.status === undefined || def.status === 'active' || def.status === 'busy' ? 'active' : def.status === 'paused' ? 'paused' : 'disabled';
+  return {
+    id: def.id,
+    name: def.name,
+    type: def.type,
+    driver: def.driver ?? driver,
+    capabilities: def.capabilities.map((c) => (typeof c === 'string' ? c : c.name)),
+    maxConcurrency: def.maxLoad === undefined ? 3 : def.maxLoad,
+    priority: def.priority ?? 0,
+    status,
+    ...(def.config ? { config: def.config } : config ? { config } : {}),
+  };
+}
+
+const capObject = (c: AgentCapability | string): AgentInfo['capabilities'][number] =>
+  typeof c === 'string' ? { name: c, description: '', domains: [], tools: [] } : { name: c.name, description: c.description ?? '', domains: c.domains ?? [], tools: c.tools ?? [] };
+
+/**
+ * Seed 003's orchestrator.
+ * @example
+ * const orchestrator = createOrchestrator({ dataDir: './.tutti' });
+ * await orchestrator.initialize();
+ * const result = await orchestrator.orchestrate('Research and write a blog post about quantum computing', { userId: 'user-123' });
+ * const status = await orchestrator.getOrchestrationStatus(result.sessionId);
+ */
+export class Orchestrator {
+  readonly #options: OrchestratorOptions;
+  #engine: Engine | null = null;
+  #ownsEngine = false;
+  #init: Promise<void> | null = null;
+  #logger: OrchestrationLogger | null = null;
+  #policy: SchedulingPolicy;
+  #unsubscribe: (() => void) | null = null;
+  #closed = false;
+  /** Seed details (descriptions, capability objects, metadata) of agents registered here. */
+  readonly #details = new Map<string, { description: string; capabilities: AgentInfo['capabilities']; metadata: Record<string, unknown> }>();
+  /** Whether the engine has the deterministic driver (only engines made here do). */
+  #deterministic = false;
+
+  constructor(options: OrchestratorOptions = {}) {
+    this.#options = { ...options };
+    this.#policy = options.policy ?? defaultPolicy;
+    if (options.logger && 'flush' in options.logger) this.#logger = options.logger;
+  }
+
+  /**
+   * Changes options before first use (for the shared `orchestrator` instance).
+   * @throws TuttiError `ERR_INVALID_TRANSITION` once the engine exists.
+   */
+  configure(options: OrchestratorOptions): this {
+    if (this.#engine || this.#closed) throw new TuttiError('ERR_INVALID_TRANSITION', 'configure the orchestrator before its first use');
+    Object.assign(this.#options, options);
+    if (options.policy) this.#policy = options.policy;
+    if (options.logger && 'flush' in options.logger) this.#logger = options.logger;
+    return this;
+  }
+
+  /** The engine (created on first use). */
+  get engine(): Engine {
+    if (this.#closed) throw new TuttiError('ERR_ENGINE_STOPPED', 'this orchestrator is closed');
+    if (!this.#engine) {
+      const o = this.#options;
+      if (o.engine) this.#engine = o.engine;
+      else {
+        // The driver and hooks need the engine's store, which exists once the engine does.
+        let made: Engine | null = null;
+        const store = (): Store => made!.store;
+        made = createEngine({
+          ...o.engineOptions,
+          ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+          ...(o.store ? { store: o.store } : {}),
+          drivers: [createDeterministicDriver(store)],
+          attemptHooks: createContextHooks(store),
+        });
+        this.#engine = made;
+        this.#ownsEngine = true;
+        this.#deterministic = true;
+      }
+    }
+    return this.#engine;
+  }
+
+  /** The orchestration logger of this orchestrator (persisted in the engine's store). */
+  get logger(): OrchestrationLogger {
+    if (!this.#logger) {
+      const o = this.#options.logger && !('flush' in this.#options.logger) ? this.#options.logger : {};
+      this.#logger = createOrchestrationLogger({ ...o, store: async () => this.engine.store });
+    }
+    return this.#logger;
+  }
+
+  /** The scheduling policy in use. */
+  get policy(): SchedulingPolicy {
+    return this.#policy;
+  }
+
+  /** Replaces the scheduling policy (seed: custom scheduling policies). */
+  setPolicy(policy: SchedulingPolicy): void {
+    this.#policy = policy;
+  }
+
+  /**
+   * Opens and starts the engine (when the orchestrator made it), registers the default agents and
+   * the agents of detected tools. Idempotent.
+   * @throws TuttiError `ERR_STORE_MIGRATION`, `ERR_INVALID_INPUT` (a bad agent definition)
+   */
+  initialize(): Promise<void> {
+    this.#init ??= this.#initialize().catch((e: unknown) => {
+      this.#init = null;
+      throw e;
+    });
+    return this.#init;
+  }
+
+  async #initialize(): Promise<void> {
+    const engine = this.engine;
+    if (this.#ownsEngine) await engine.start();
+    this.#unsubscribe ??= engine.on('event', (e) => this.#logEvent(e));
+    const defs: AgentDefinition[] = [];
+    if (this.#options.defaultAgents !== false) defs.push(...DEFAULT_AGENTS.map((a) => structuredClone(a)));
+    if (this.#options.toolLookup) {
+      const found = detectInstalledTools(this.#options.toolLookup, this.#options.tools);
+      this.logger.info('orchestrator', `Detected tools: ${found.length ? found.join(', ') : 'none'}`, { data: { tools: found } });
+      defs.push(...agentsForTools(found, this.#options.tools));
+    }
+    for (const d of defs) await this.#register(d);
+    this.logger.info('orchestrator', `Orchestrator initialized with ${defs.length} agents`, { data: { agents: defs.map((d) => d.id) } });
+  }
+
+  /** The driver agents use when they name none. */
+  #defaultDriver(): { driver: string; config?: Record<string, unknown> } {
+    if (this.#options.llm) return { driver: 'llm', config: { ...this.#options.llm } };
+    return { driver: this.#deterministic ? DETERMINISTIC_DRIVER : 'test' };
+  }
+
+  async #register(def: AgentDefinition): Promise<AgentInfo> {
+    if (!def || typeof def.id !== 'string' || typeof def.name !== 'string' || typeof def.type !== 'string' || !Array.isArray(def.capabilities)) {
+      throw new TuttiError('ERR_INVALID_INPUT', 'an agent needs id, name, type and capabilities');
+    }
+    const { driver, config } = this.#defaultDriver();
+    // Tool agents (docker, git…) carry no driver: without an LLM they run deterministically too.
+    const [record] = await this.engine.registerAgents([toAgentInput(def, driver, config)]);
+    const details = { description: def.description ?? '', capabilities: def.capabilities.map(capObject), metadata: def.metadata ?? {} };
+    this.#details.set(def.id, details);
+    return agentInfoOf(record!, details);
+  }
+
+  /**
+   * Registers (or updates) an agent (seed 003). Tasks blocked for lack of a capable agent are
+   * looked at again.
+   * @throws TuttiError `ERR_INVALID_INPUT`, `ERR_UNKNOWN_DRIVER`
+   */
+  async registerAgent(agent: AgentDefinition): Promise<AgentInfo> {
+    await this.initialize();
+    const info = await this.#register(agent);
+    this.logger.info('orchestrator', `Agent registered: ${agent.id}`, { agentId: agent.id, data: { type: agent.type, capabilities: info.capabilities.map((c) => c.name) } });
+    return info;
+  }
+
+  /** Unregisters an agent. @throws TuttiError `ERR_AGENT_NOT_FOUND` */
+  async unregisterAgent(agentId: string): Promise<void> {
+    await this.initialize();
+    await this.engine.removeAgent(agentId);
+    this.#details.delete(agentId);
+    this.logger.info('orchestrator', `Agent unregistered: ${agentId}`, { agentId });
+  }
+
+  /** Every registered agent with its live load. */
+  async listAgents(): Promise<AgentInfo[]> {
+    await this.initialize();
+    return (await this.engine.listAgents()).map((a) => this.#info(a));
+  }
+
+  #info(a: AgentRecord): AgentInfo {
+    return agentInfoOf(a, this.#details.get(a.id));
+  }
+
+  /**
+   * The best agent for a step by the scheduling policy among active agents (of `type` when given)
+   * with every capability and room for one more task; undefined when none (seed 003).
+   */
+  async selectAgent(capabilities: readonly string[], type?: string | null): Promise<AgentInfo | undefined> {
+    const request = { requiredCapabilities: [...capabilities], agentType: type ?? null };
+    const eligible = (await this.listAgents()).filter((a) => isEligible(a, request));
+    return this.#policy(eligible.filter(hasCapacity), request)[0];
+  }
+
+  /** Seed 003's `/stats`. */
+  async getStats(): Promise<AgentStats> {
+    await this.initialize();
+    return agentStatsOf(await this.engine.listAgents());
+  }
+
+  /** Steps of a goal: the given ones, the custom planner's, or the planner run's. */
+  async #plan(goal: string, sessionId: string, options: OrchestrateOptions): Promise<PlanStep[]> {
+    const normalise = (steps: Array<Partial<PlanStep> & { title: string }>): PlanStep[] =>
+      steps.map((s, i) => ({
+        id: s.id ?? `step-${i + 1}`,
+        title: s.title,
+        agentType: s.agentType ?? null,
+        requiredCapabilities: s.requiredCapabilities ?? [],
+        dependencies: s.dependencies ?? [],
+        ...(s.description ? { description: s.description } : {}),
+      }));
+    if (options.steps) return normalise(options.steps);
+    const agents = await this.listAgents();
+    if (this.#options.planner) return normalise(await this.#options.planner(goal, { agents, initialContext: options.initialContext ?? {} }));
+    const planner = agents.find((a) => a.type === 'planner' && a.status !== 'disabled' && (a.driver === DETERMINISTIC_DRIVER || a.driver === 'llm'));
+    if (!planner || this.engine.state !== 'running') {
+      // No planning agent that can answer here (an adopted engine without the deterministic driver):
+      // decompose in process, the same way the deterministic planner agent does.
+      this.logger.debug('planner', 'Planning in process (no planner agent can answer on this engine)', { sessionId });
+      return decomposeGoal(goal, agents.filter((a) => a.status === 'active').map((a) => ({ type: a.type, capabilities: a.capabilities.map((c) => c.name) })));
+    }
+    const generated = await generatePlan(this.engine, goal, { agent: { id: planner.id }, waitMs: this.#options.planTimeoutMs ?? 120_000, maxCorrections: 2 });
+    this.logger.info('planner', `Plan drafted by ${planner.id} (planning run ${generated.runId})`, { sessionId, agentId: planner.id, data: { planRunId: generated.runId, corrections: generated.corrections } });
+    return generated.plan.tasks.map((t, i) => {
+      const sel = typeof t.agent === 'string' ? { id: t.agent } : (t.agent ?? {});
+      return {
+        id: t.id ?? `step-${i + 1}`,
+        title: t.title ?? t.id,
+        agentType: sel.type ?? null,
+        requiredCapabilities: sel.capabilities ?? [],
+        dependencies: t.dependsOn ?? [],
+        ...(t.prompt ? { description: t.prompt } : {}),
+      };
+    });
+  }
+
+  /**
+   * Plans a goal and starts executing it (seed 003). The answer is the session at creation
+   * (status `planning` or `executing`); poll {@link getOrchestrationStatus} for progress.
+   * @throws TuttiError `ERR_INVALID_INPUT` (empty goal), PlanValidationError (`ERR_CYCLE`,
+   *   `ERR_NO_CAPABLE_AGENT`, `ERR_UNKNOWN_DEPENDENCY`, `ERR_DUPLICATE_TASK`), PlannerError
+   *   `ERR_PLANNER_FAILED`. Each is logged (level error) under the session id first.
+   */
+  async orchestrate(goal: string, options: OrchestrateOptions = {}): Promise<OrchestrationSession> {
+    if (typeof goal !== 'string' || goal.trim() === '') throw new TuttiError('ERR_INVALID_INPUT', 'orchestrate needs a goal');
+    await this.initialize();
+    const engine = this.engine;
+    const sessionId = `orch-${Date.now()}-${randomToken(3)}`;
+    const log = { sessionId };
+    this.logger.info('orchestrator', 'Starting orchestration', { ...log, data: { goal, ...(options.userId ? { userId: options.userId } : {}), ...(options.chatId ? { chatId: options.chatId } : {}) } });
+    try {
+      const planned = await this.#plan(goal, sessionId, options);
+      const steps = await this.#place(planned);
+      const parallelizable = isParallelizable(steps);
+      this.logger.info('orchestrator', 'Task plan created', { ...log, data: { stepCount: steps.length, parallelizable } });
+      // The shared context exists before the first step can start.
+      if (options.initialContext && Object.keys(options.initialContext).length) {
+        await engine.store.applyState(sessionId, [{ op: 'set', key: CONTEXT_KEY, owner: '', type: 'shared', value: options.initialContext, expiresAt: null }], Date.now());
+      }
+      const firstLine = goal.trim().split('\n')[0]!;
+      await engine.createRun(
+        {
+          name: firstLine.slice(0, 200),
+          goal,
+          metadata: {
+            ...options.metadata,
+            orchestration: SESSION_MARK,
+            source: 'orchestrator',
+            ...(options.userId ? { userId: options.userId } : {}),
+            ...(options.chatId ? { chatId: options.chatId } : {}),
+            ...(options.initialContext ? { initialContext: options.initialContext } : {}),
+            plan: { steps: seedSteps(steps), parallelizable },
+          },
+          tasks: stepsToTasks(steps),
+        },
+        { runId: sessionId },
+      );
+      const view = await engine.getRun(sessionId);
+      return { ...sessionStatusOf(view!), plan: { goal, steps: seedSteps(steps), parallelizable } };
+    } catch (e) {
+      this.logger.error('orchestrator', `Orchestration failed: ${errorMessage(e)}`, e, { ...log, data: isTuttiError(e) ? { code: e.code } : {} });
+      throw e;
+    }
+  }
+
+  /** With a custom policy, pins each step to the agent the policy ranks first (the default policy leaves it to the engine). */
+  async #place(steps: PlanStep[]): Promise<Array<PlanStep & { agentId?: string }>> {
+    if (this.#policy === defaultPolicy) return steps;
+    const agents = await this.listAgents();
+    return steps.map((s) => {
+      const request = { requiredCapabilities: s.requiredCapabilities, agentType: s.agentType };
+      const best = this.#policy(agents.filter((a) => isEligible(a, request)), request)[0];
+      return best ? { ...s, agentType: best.type, agentId: best.id } : s;
+    });
+  }
+
+  /** The session's status (seed 003), or null for an unknown session. */
+  async getOrchestrationStatus(sessionId: string): Promise<OrchestrationStatus | null> {
+    await this.initialize();
+    const view = await this.engine.getRun(sessionId);
+    return view ? sessionStatusOf(view) : null;
+  }
+
+  /** The session with its plan, or null. */
+  async getSession(sessionId: string): Promise<OrchestrationSession | null> {
+    await this.initialize();
+    const view = await this.engine.getRun(sessionId);
+    if (!view) return null;
+    const plan = view.metadata.plan as { steps?: PlanStep[]; parallelizable?: boolean } | undefined;
+    const steps = plan?.steps ?? view.tasks.map((t) => ({ id: t.id, title: t.title, agentType: null, requiredCapabilities: [], dependencies: t.dependsOn }));
+    return { ...sessionStatusOf(view), plan: { goal: view.goal ?? view.name, steps, parallelizable: plan?.parallelizable ?? isParallelizable(steps) } };
+  }
+
+  /** The session's shared context (initial context enriched by each finished step). */
+  async getContext(sessionId: string): Promise<Record<string, unknown>> {
+    await this.initialize();
+    return readContext(this.engine.store, sessionId, Date.now());
+  }
+
+  /** Log entries of a session, oldest first (the newest `limit`, default 1000). */
+  async getSessionLogs(sessionId: string, limit = 1000): Promise<OrchestrationLogEntry[]> {
+    return this.logger.getSessionLogs(sessionId, limit);
+  }
+
+  /** Waits for a session to end and answers its final status. @throws TuttiError `ERR_RUN_NOT_FOUND`, `ERR_TIMEOUT` */
+  async waitForSession(sessionId: string, options: { timeoutMs?: number } = {}): Promise<OrchestrationStatus> {
+    await this.initialize();
+    return sessionStatusOf(await this.engine.waitForRun(sessionId, options));
+  }
+
+  /** Cancels a session. @throws TuttiError `ERR_RUN_NOT_FOUND` */
+  async cancelSession(sessionId: string, reason = 'cancelled by request'): Promise<OrchestrationStatus> {
+    await this.initialize();
+    await this.engine.cancelRun(sessionId, reason);
+    this.logger.warn('orchestrator', `Session cancelled: ${reason}`, { sessionId });
+    return sessionStatusOf((await this.engine.getRun(sessionId))!);
+  }
+
+  /** Engine events of sessions as log entries (task and agent levels of the seed). */
+  #logEvent(e: EventRecord): void {
+    if (!e.runId.startsWith('orch-')) return;
+    const d = e.data ?? {};
+    const ctx = { sessionId: e.runId, ...(e.taskId ? { taskId: e.taskId } : {}), ...(typeof d.agentId === 'string' ? { agentId: d.agentId } : {}) };
+    const L = this.logger;
+    switch (e.type) {
+      case 'run:started':
+        return L.info('orchestrator', 'Session executing', ctx);
+      case 'run:completed':
+        return L.info('orchestrator', 'Session completed', ctx);
+      case 'run:failed':
+        return L.critical('orchestrator', `Session failed: ${String(d.error ?? '')}`, undefined, ctx);
+      case 'run:cancelled':
+        return L.warn('orchestrator', `Session cancelled: ${String(d.reason ?? '')}`, ctx);
+      case 'attempt:started':
+        return L.info('agent', `Task started on ${String(d.agentId)} (attempt ${e.attempt ?? 1})`, ctx);
+      case 'attempt:succeeded':
+        return L.info('agent', `Task attempt succeeded in ${String(d.ms)} ms`, ctx);
+      case 'attempt:failed':
+        return L.error('agent', `Agent execution failed: ${String(d.message ?? '')}`, undefined, { ...ctx, data: { kind: d.kind } });
+      case 'task:succeeded':
+        return L.info('task', 'Task completed', ctx);
+      case 'task:failed':
+        return L.error('task', `Task failed: ${String(d.error ?? '')}`, undefined, ctx);
+      case 'task:blocked': {
+        const r = d.reason as { kind?: string; message?: string } | undefined;
+        return L.error('task', `Task blocked: ${r?.message ?? r?.kind ?? 'unknown reason'}`, undefined, { ...ctx, data: { reason: r } });
+      }
+      case 'task:retrying':
+        return L.warn('task', 'Task will be retried', { ...ctx, data: d });
+      case 'task:skipped':
+        return L.warn('task', `Task skipped because ${String(d.because)} failed`, ctx);
+      default:
+        return L.debug('orchestrator', e.type, ctx);
+    }
+  }
+
+  /** Flushes logs and, when the orchestrator made the engine, stops it. The orchestrator is unusable afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    if (this.#logger && this.#engine) await this.#logger.flush().catch(() => undefined);
+    if (this.#engine && this.#ownsEngine) await this.#engine.stop();
+    this.#closed = true;
+  }
+}
+
+/** Creates an orchestrator (no I/O until `initialize()` or the first call). */
+export function createOrchestrator(options: OrchestratorOptions = {}): Orchestrator {
+  return new Orchestrator(options);
+}

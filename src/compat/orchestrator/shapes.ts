@@ -1,0 +1,172 @@
+/**
+ * Engine records → seed 003 shapes: a run is a session, its tasks are the plan's steps (jobs),
+ * agents carry their load. Shared by the facade and the REST routes (`/api/orchestrator/*`).
+ */
+import type { AgentRecord } from '../../agents/types.js';
+import type { BlockedReason } from '../../core/model.js';
+import type { RunView, TaskView } from '../../core/run-view.js';
+import { CAPABILITY_CATALOGUE } from './capabilities.js';
+import type { AgentInfo, BlockedStep, OrchestrationStatus, PlanStep, SessionStatus } from './types.js';
+
+/** Seed session statuses for run statuses (`executing` is the seed's word for running). */
+export const SESSION_STATUS: Readonly<Record<string, SessionStatus>> = {
+  queued: 'planning',
+  running: 'executing',
+  awaiting_approval: 'awaiting_approval',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  expired: 'expired',
+};
+
+/** Whether some steps may run at once (some dependency level holds more than one step). */
+export function isParallelizable(steps: ReadonlyArray<{ id: string; dependencies?: readonly string[]; dependsOn?: readonly string[] }>): boolean {
+  const byId = new Map(steps.map((s) => [s.id, s.dependencies ?? s.dependsOn ?? []]));
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    const d = Math.max(-1, ...(byId.get(id) ?? []).map((p) => depthOf(p, seen))) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  const perLevel = new Map<number, number>();
+  for (const s of steps) {
+    const d = depthOf(s.id, new Set());
+    const n = (perLevel.get(d) ?? 0) + 1;
+    if (n > 1) return true;
+    perLevel.set(d, n);
+  }
+  return false;
+}
+
+/** One reason in words (the CLI's wording, `src/cli/format.ts`). */
+export function describeReason(r: BlockedReason): string {
+  switch (r.kind) {
+    case 'dependencies':
+      return `waiting on ${r.waitingOn.join(', ')}`;
+    case 'no_capable_agent':
+      return `no capable agent: ${r.message}`;
+    case 'agent_capacity':
+      return `every capable agent is at capacity (${r.agents.join(', ')})`;
+    case 'concurrency_limit':
+      return `${r.scope} concurrency limit ${r.limit} reached`;
+    case 'retry_backoff':
+      return `retrying at ${new Date(r.until).toISOString()}`;
+    case 'rate_limited':
+      return `rate-limited until ${new Date(r.until).toISOString()}`;
+    case 'budget_exhausted':
+      return `budget exhausted: ${r.message}`;
+    case 'awaiting_approval':
+      return 'awaiting approval';
+    case 'queued':
+      return 'queued for a worker';
+  }
+}
+
+/**
+ * Why each unfinished step is not running. A pending step is traced to what its dependencies wait
+ * on, so "stuck in pending" names the root cause (`step-3 waits on step-1, which is blocked: no
+ * capable agent: …`), and a dependency cycle among unfinished steps is named as such.
+ */
+export function blockedSteps(tasks: readonly TaskView[]): BlockedStep[] {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const unfinished = new Set(['pending', 'ready', 'blocked', 'running', 'awaiting_approval']);
+  const state = (t: TaskView, seen: ReadonlySet<string>): string => {
+    if (t.status === 'running') return 'is running';
+    const r = t.blockedReason;
+    if (!r) return `is ${t.status}`;
+    if (r.kind !== 'dependencies') return `is ${t.status === 'blocked' ? 'blocked' : t.status}: ${describeReason(r)}`;
+    if (seen.has(t.id)) return `is in a dependency cycle (${[...seen, t.id].join(' → ')})`;
+    const next = new Set(seen).add(t.id);
+    const waits = r.waitingOn.map((d) => {
+      const dep = byId.get(d);
+      if (!dep) return `${d} (unknown)`;
+      return unfinished.has(dep.status) ? `${d}, which ${state(dep, next)}` : `${d} (${dep.status})`;
+    });
+    return `waits on ${waits.join('; ')}`;
+  };
+  const out: BlockedStep[] = [];
+  for (const t of tasks) {
+    if (!t.blockedReason || t.status === 'running') continue;
+    out.push({ taskId: t.id, kind: t.blockedReason.kind, reason: `${t.id} ${state(t, new Set())}` });
+  }
+  return out;
+}
+
+/** Kinds of blocking that will not clear by waiting: reported in `errors` as well. */
+const STUCK = /no capable agent|budget exhausted|dependency cycle/;
+
+
+/** The session status of a run (seed 003's GET /sessions/:id). */
+export function sessionStatusOf(view: RunView): OrchestrationStatus {
+  const results: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const t of view.tasks) {
+    const last = t.attempts[t.attempts.length - 1];
+    if (t.status === 'succeeded' && last) results[t.id] = last.output ?? last.summary ?? null;
+    if (t.status === 'failed' && last?.error) errors.push(`${t.id}: ${last.error.message}`);
+  }
+  if (view.error && !errors.length) errors.push(view.error);
+  const blocked = blockedSteps(view.tasks);
+  for (const b of blocked) if (STUCK.test(b.reason)) errors.push(`${b.taskId}: blocked: ${b.reason}`);
+  return {
+    sessionId: view.id,
+    status: SESSION_STATUS[view.status] ?? (view.status as SessionStatus),
+    jobIds: view.tasks.map((t) => t.id),
+    completedTasks: view.counts.succeeded,
+    totalTasks: view.counts.total,
+    results,
+    errors,
+    startTime: view.startedAt ?? view.createdAt,
+    blocked,
+  };
+}
+
+/** The seed's agent view of an engine agent (descriptions from the registration or the catalogue). */
+export function agentInfoOf(a: AgentRecord, extra?: { description?: string; capabilities?: AgentInfo['capabilities']; metadata?: Record<string, unknown> }): AgentInfo {
+  const known = new Map((extra?.capabilities ?? []).map((c) => [c.name, c]));
+  return {
+    id: a.id,
+    name: a.name,
+    type: a.type,
+    description: extra?.description ?? '',
+    capabilities: a.capabilities.map((name) => known.get(name) ?? { name, description: CAPABILITY_CATALOGUE[name]?.description ?? '', domains: [...(CAPABILITY_CATALOGUE[name]?.domains ?? [])], tools: [] }),
+    priority: a.priority,
+    status: a.status === 'active' ? (a.maxConcurrency !== null && a.running >= a.maxConcurrency ? 'busy' : 'active') : a.status === 'paused' ? 'paused' : 'disabled',
+    currentLoad: a.running,
+    maxLoad: a.maxConcurrency,
+    metadata: extra?.metadata ?? {},
+    driver: a.driver,
+  };
+}
+
+/** Seed 003's `/stats`. */
+export interface AgentStats {
+  totalAgents: number;
+  activeAgents: number;
+  busyAgents: number;
+  totalCapacity: number;
+  usedCapacity: number;
+  agentsByType: Record<string, number>;
+}
+
+export function agentStatsOf(agents: readonly AgentRecord[]): AgentStats {
+  const agentsByType: Record<string, number> = {};
+  for (const a of agents) agentsByType[a.type] = (agentsByType[a.type] ?? 0) + 1;
+  return {
+    totalAgents: agents.length,
+    activeAgents: agents.filter((a) => a.status === 'active').length,
+    busyAgents: agents.filter((a) => a.running > 0).length,
+    totalCapacity: agents.reduce((n, a) => n + (a.status === 'disabled' ? 0 : (a.maxConcurrency ?? 0)), 0),
+    usedCapacity: agents.reduce((n, a) => n + a.running, 0),
+    agentsByType,
+  };
+}
+
+/** Steps of a plan as the seed shows them. */
+export function seedSteps(steps: readonly PlanStep[]): Array<Omit<PlanStep, 'description'>> {
+  return steps.map((s) => ({ id: s.id, title: s.title, agentType: s.agentType, requiredCapabilities: s.requiredCapabilities, dependencies: s.dependencies }));
+}
