@@ -14,7 +14,7 @@ import type { ServerContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
-import { REDACTED } from './redact.js';
+import { REDACTED, redactUrl } from './redact.js';
 import { agentsRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
@@ -64,7 +64,17 @@ export function createServer(options: ServerOptions): TuttiServer {
   const { engine } = opts;
   const secrets = opts.token ? [opts.token] : [];
   const app = Fastify({
-    logger: opts.logger ? { level: opts.logger === true ? 'info' : opts.logger, redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: REDACTED } } : false,
+    // Request logs are diagnostics: on stderr, like the CLI's other messages (stdout stays for data).
+    logger: opts.logger
+      ? {
+          level: opts.logger === true ? 'info' : opts.logger,
+          stream: process.stderr,
+          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: REDACTED },
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url, secrets), remoteAddress: req.ip }),
+          },
+        }
+      : false,
     bodyLimit: opts.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: true,

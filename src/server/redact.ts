@@ -55,3 +55,30 @@ function walk(value: unknown, extra: readonly string[], depth: number): unknown 
   }
   return out;
 }
+
+/**
+ * A request URL fit for logs: query values under secret-looking names (`?token=`, `?api_key=`)
+ * become {@link REDACTED}; the path and the other values are passed through {@link redactText}
+ * (the `extra` strings and secret formats are masked).
+ */
+export function redactUrl(url: string, extra: readonly string[] = []): string {
+  const q = url.indexOf('?');
+  if (q < 0) return redactText(url, extra);
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return redactText(pair, extra);
+      const raw = pair.slice(0, eq);
+      let name = raw;
+      try {
+        name = decodeURIComponent(raw);
+      } catch {
+        /* a malformed name is checked as it is */
+      }
+      return `${redactText(raw, extra)}=${isSecretKey(name) ? REDACTED : redactText(pair.slice(eq + 1), extra)}`;
+    })
+    .join('&');
+  return `${redactText(url.slice(0, q), extra)}?${query}`;
+}

@@ -6,6 +6,7 @@ export interface ServeProcess {
   child: ChildProcess;
   url: string;
   stderr(): string;
+  stdout(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -13,6 +14,9 @@ export interface ServeProcess {
 export async function startServe(args: string[], options: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ServeProcess> {
   const child = startCli(['serve', '--port', '0', ...args], { dataDir: options.dataDir, env: options.env ?? {} });
   let err = '';
+  let out = '';
+  // Drained, so a chatty server never blocks on a full pipe.
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tutti serve did not start: ${err}`)), options.timeoutMs ?? 20_000);
@@ -33,6 +37,7 @@ export async function startServe(args: string[], options: { dataDir: string; env
     child,
     url,
     stderr: () => err,
+    stdout: () => out,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

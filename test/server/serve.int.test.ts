@@ -57,10 +57,17 @@ describe('tutti serve', () => {
     expect(badPort.code).toBe(2);
   });
 
-  it('listens beyond loopback when a token is set', async () => {
-    const serve = await startServe(['--host', '0.0.0.0'], { dataDir: dir(), env: { TUTTI_API_TOKEN: TOKEN } });
+  it('listens beyond loopback when a token is set; request logs go to stderr without the token', async () => {
+    const serve = await startServe(['--host', '0.0.0.0', '--log-level', 'info'], { dataDir: dir(), env: { TUTTI_API_TOKEN: TOKEN } });
     started.push(serve);
     const port = new URL(serve.url).port;
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/runs/nope?token=${TOKEN}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/stats`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
+    expect(await serve.stop()).toBe(0);
+    started.pop();
+    expect(serve.stderr()).toContain('"url":"/api/v1/stats"');
+    expect(serve.stderr()).not.toContain(TOKEN);
+    expect(serve.stdout()).toBe('');
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TuttiError } from '../../src/core/errors.js';
 import { createTokenCheck, isLoopbackHost } from '../../src/server/auth.js';
 import { statusOfCode, toHttpError } from '../../src/server/errors.js';
-import { isSecretKey, redactText, redactValue } from '../../src/server/redact.js';
+import { isSecretKey, redactText, redactUrl, redactValue } from '../../src/server/redact.js';
 
 describe('redaction', () => {
   it('masks secret-looking keys at any depth, keeps the rest', () => {
@@ -21,6 +21,12 @@ describe('redaction', () => {
     expect(redactText('{"api_key": "v\\"x", "b": 1}')).toBe('{"api_key": "[REDACTED]", "b": 1}');
     expect(redactText('my-server-token here', ['my-server-token'])).toBe('[REDACTED] here');
     expect(redactText('nothing to hide, 42 tokens used')).toBe('nothing to hide, 42 tokens used');
+  });
+
+  it('masks secret query values and given strings in URLs, keeps the rest', () => {
+    expect(redactUrl('/api/v1/runs?limit=5&token=abc&api_key=k&status=running')).toBe('/api/v1/runs?limit=5&token=[REDACTED]&api_key=[REDACTED]&status=running');
+    expect(redactUrl('/x/my-server-token/y?q=%zz', ['my-server-token'])).toBe('/x/[REDACTED]/y?q=%zz');
+    expect(redactUrl('/api/v1/runs')).toBe('/api/v1/runs');
   });
 });
 
