@@ -14,6 +14,7 @@ import { Engine } from './core/engine.js';
 import type { EngineOptions } from './core/options.js';
 import { createNodeRuntime } from './runtime/node-runtime.js';
 import { SqliteStore } from './store/sqlite/index.js';
+import { lazyPostgresStore } from './store/postgres/lazy.js';
 import type { Store } from './store/types.js';
 import { planCheckStep, PLAN_CHECK_FUNCTION } from './planner/check.js';
 import { templateStepFunctions } from './templates/steps/index.js';
@@ -25,10 +26,11 @@ export interface CreateEngineOptions extends EngineOptions {
    */
   dataDir?: string;
   /**
-   * A store instance, or the SQLite file to open.
+   * A store instance, the SQLite file to open, or a PostgreSQL database (`databaseUrl`; `pg` is
+   * loaded and pending migrations applied on first use; docs/scale-out.md).
    * @default `<dataDir>/tutti.db`
    */
-  store?: Store | { sqlite: string; synchronous?: 'NORMAL' | 'FULL' };
+  store?: Store | { sqlite: string; synchronous?: 'NORMAL' | 'FULL' } | { databaseUrl: string; schema?: string; poolSize?: number };
   /** In-process functions for the `function` driver (`noop`, `sleep`, `echo`, `fail` are built in). */
   functions?: Record<string, TaskFunction>;
   /** Extra drivers (replacing bundled ones of the same name). */
@@ -68,7 +70,10 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   let store: Store;
   let ownsStore = false;
   if (storeOption && 'claim' in storeOption) store = storeOption;
-  else {
+  else if (storeOption && 'databaseUrl' in storeOption) {
+    store = lazyPostgresStore({ connectionString: storeOption.databaseUrl, ...(storeOption.schema ? { schema: storeOption.schema } : {}), ...(storeOption.poolSize ? { poolSize: storeOption.poolSize } : {}) });
+    ownsStore = true;
+  } else {
     const path = storeOption?.sqlite ?? join(dataDir, 'tutti.db');
     store = new SqliteStore({ path, ...(storeOption?.synchronous ? { synchronous: storeOption.synchronous } : {}) });
     ownsStore = true;

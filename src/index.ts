@@ -95,6 +95,9 @@ export {
   type PullRequestResult,
 } from './workspace/index.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
+// PostgreSQL: pg is loaded on first use only (docs/scale-out.md).
+export { lazyPostgresStore, openPostgresStore, type LazyPostgresStore } from './store/postgres/lazy.js';
+export type { PostgresStore, PostgresStoreOptions } from './store/postgres/index.js';
 export type { Store, NewRun, AttemptProcess, ClaimRequest, ClaimResult, AttemptFinish, StartedAttempt, RunFilter, WorkerRecord, CancelResult, StoreStats } from './store/types.js';
 export { importWfCommons, WFCOMMONS_AGENT_IDS, type WfCommonsImportOptions, type WfCommonsImport, type WfCommonsStats, type WfCommonsDriver } from './core/plan/wfcommons.js';
 export { ANY_CAPABILITY, matchesSelector, chooseAgent, type Chooser, type ClaimCandidate, type ClaimDecision, type ClaimInput } from './core/scheduler/select.js';

@@ -1,11 +1,18 @@
 /** Opens the engine a command works with, from its flags. */
-import { createEngine } from '../create-engine.js';
+import { createEngine, type CreateEngineOptions } from '../create-engine.js';
 import type { Engine } from '../core/engine.js';
 import type { AgentInput } from '../core/plan/schema.js';
 import { resolveSettings, type ResolvedCliSettings, type StoreFlags } from './config.js';
 
 export interface EngineFlags extends StoreFlags {
   concurrency?: number;
+  /** PostgreSQL instead of SQLite (`--database-url`, env TUTTI_DATABASE_URL). */
+  databaseUrl?: string;
+}
+
+/** The PostgreSQL database a command uses (`--database-url`, else env TUTTI_DATABASE_URL), or undefined for SQLite. */
+export function databaseUrlOf(flags: { databaseUrl?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flags.databaseUrl || env.TUTTI_DATABASE_URL || undefined;
 }
 
 export interface CliEngine {
@@ -16,14 +23,16 @@ export interface CliEngine {
 /**
  * An engine over the command's store. Read-only commands never start it; executing commands do.
  * @param scope 'own' for `run`/`resume` (only the runs they were given), 'all' for workers.
+ * @param extra engine options of the command (`tutti worker`: lease, poll, worker id).
  */
-export function openEngine(flags: EngineFlags, scope: 'own' | 'all' = 'own'): CliEngine {
+export function openEngine(flags: EngineFlags, scope: 'own' | 'all' = 'own', extra: Partial<CreateEngineOptions> = {}): CliEngine {
   const settings = resolveSettings(flags);
   const { config } = settings;
   const concurrency = flags.concurrency ?? config.concurrency;
+  const databaseUrl = databaseUrlOf(flags);
   const engine = createEngine({
     dataDir: settings.dataDir,
-    store: { sqlite: settings.dbPath },
+    store: databaseUrl ? { databaseUrl } : { sqlite: settings.dbPath },
     workDir: process.cwd(),
     runScope: scope,
     agents: config.agents as AgentInput[],
@@ -31,6 +40,7 @@ export function openEngine(flags: EngineFlags, scope: 'own' | 'all' = 'own'): Cl
     ...(config.shellConcurrency !== undefined ? { shellConcurrency: config.shellConcurrency } : {}),
     ...(config.killGraceMs !== undefined ? { killGraceMs: config.killGraceMs } : {}),
     ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
+    ...extra,
   });
   return { engine, settings };
 }

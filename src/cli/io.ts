@@ -21,10 +21,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Adds --db, --data-dir and --config. */
+/** Adds --db, --database-url, --data-dir and --config. */
 export function withStoreOptions(cmd: Command): Command {
   return cmd
     .option('--db <path>', 'SQLite database file (env TUTTI_DB; default <data-dir>/tutti.db)')
+    .option('--database-url <url>', 'PostgreSQL database instead of SQLite, shared by workers on many machines (env TUTTI_DATABASE_URL)')
     .option('--data-dir <dir>', 'directory for the database, logs and blobs (env TUTTI_DATA_DIR; default ~/.tutti, or the directory of --db)')
     .option('--config <file>', 'config file with agents and limits (env TUTTI_CONFIG; default ./tutti.config.{yaml,yml,json})');
 }

@@ -16,6 +16,7 @@ import { registerLive } from './commands/live.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT, UsageError } from './errors.js';
 
 /** Codes that mean the input was wrong (exit 2), as opposed to an operational failure. */
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerDispatcher(program);
   registerLive(program);
   registerServe(program);
+  registerWorker(program);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
     for (const sub of cmd.commands) {
