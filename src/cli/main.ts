@@ -6,18 +6,40 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isTuttiError, PlanValidationError, type ErrorCode } from '../core/errors.js';
-import { registerAgents } from './commands/agents.js';
-import { registerApprovals } from './commands/approvals.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerMigrate } from './commands/migrate.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerDispatcher } from './commands/dispatcher.js';
-import { registerLive } from './commands/live.js';
-import { registerPlan } from './commands/plan.js';
-import { registerRun } from './commands/run.js';
-import { registerServe } from './commands/serve.js';
-import { registerWorker } from './commands/worker.js';
 import { EXIT, UsageError } from './errors.js';
+
+type Register = (program: Command) => void;
+type Loader = () => Promise<Register>;
+
+/**
+ * Each command module, loaded only when needed: `tutti status` does not pay for the server, the
+ * coding-agent drivers or the memory plane. Keys are the top-level command names a module
+ * registers; a module registering several names appears under each of them.
+ */
+const MODULES: ReadonlyArray<{ names: readonly string[]; load: Loader }> = [
+  { names: ['run', 'resume'], load: async () => (await import('./commands/run.js')).registerRun },
+  { names: ['status', 'list', 'logs', 'cancel'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { names: ['approve', 'reject'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
+  { names: ['agents'], load: async () => (await import('./commands/agents.js')).registerAgents },
+  { names: ['plan'], load: async () => (await import('./commands/plan.js')).registerPlan },
+  { names: ['migrate'], load: async () => (await import('./commands/migrate.js')).registerMigrate },
+  { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).registerDoctor },
+  { names: ['dispatcher'], load: async () => (await import('./commands/dispatcher.js')).registerDispatcher },
+  { names: ['live', 'attach', 'kill'], load: async () => (await import('./commands/live.js')).registerLive },
+  { names: ['memory'], load: async () => (await import('./commands/memory.js')).registerMemory },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['worker'], load: async () => (await import('./commands/worker.js')).registerWorker },
+];
+
+/**
+ * The command modules `argv` needs: only the named command's module when the first argument names
+ * one, every module otherwise (help, a bare goal for the default `run`, an unknown command).
+ */
+function modulesFor(argv: readonly string[]): Loader[] {
+  const first = argv[0];
+  const named = first === undefined ? undefined : MODULES.find((m) => m.names.includes(first));
+  return named ? [named.load] : MODULES.map((m) => m.load);
+}
 
 /** Codes that mean the input was wrong (exit 2), as opposed to an operational failure. */
 const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set([
@@ -46,24 +68,19 @@ function version(): string {
   }
 }
 
-export function buildProgram(): Command {
+/**
+ * The program with the commands `argv` needs registered (all of them when `argv` is omitted).
+ * Registration order is kept, so help lists commands the same way whichever were loaded.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('tutti')
     .description('tutti: a durable orchestration engine for AI agents')
     .version(version(), '-V, --version')
     .showHelpAfterError('(tutti --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
-  registerRun(program);
-  registerInspect(program);
-  registerApprovals(program);
-  registerAgents(program);
-  registerPlan(program);
-  registerMigrate(program);
-  registerDoctor(program);
-  registerDispatcher(program);
-  registerLive(program);
-  registerServe(program);
-  registerWorker(program);
+  const loaders = argv === undefined ? MODULES.map((m) => m.load) : modulesFor(argv);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
     for (const sub of cmd.commands) {
@@ -80,7 +97,7 @@ function oneLine(s: string): string {
 
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -151,9 +151,10 @@ describe('memory plane: embedders', () => {
     const down = await embeddingsServer({ status: 503 });
     const e1 = await createOpenAIEmbedder({ baseUrl: down.url, model: 'm', apiKey: 'sk-secret' })
       .embed(['x'])
+      .then(() => null)
       .catch((e: unknown) => e as Error & { code: string });
     expect(e1).toMatchObject({ code: 'ERR_EMBEDDER', message: expect.stringContaining('answered 503: model overloaded') });
-    expect(e1.message).not.toContain('sk-secret');
+    expect(e1!.message).not.toContain('sk-secret');
     const garbage = await embeddingsServer({ body: { data: [{ nope: 1 }] } });
     await expect(createOpenAIEmbedder({ baseUrl: garbage.url, model: 'm' }).embed(['x'])).rejects.toMatchObject({ code: 'ERR_EMBEDDER', message: expect.stringContaining('not an embeddings response') });
     expect(() => createEmbedder({ provider: 'openai', baseUrl: 'not a url', model: 'm' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS', message: expect.stringContaining('baseUrl') }));
