@@ -53,6 +53,8 @@ describe('tutti --agent-cli (run is the default command)', () => {
     expect(r.stderr).toContain('[tutti] validation passed');
     expect(r.stdout).toContain('status completed');
     const runId = /run (run_\w+)/.exec(r.stdout)![1]!;
+    // The clear outcome: the validated commit and the branch it is on.
+    expect(r.stdout).toContain(`done main: validated ${sh(repo, 'git', 'rev-parse', `tutti/${runId}/main`).slice(0, 12)} on tutti/${runId}/main`);
     expect(sh(repo, 'git', 'show', `tutti/${runId}/main:answer.js`)).toBe('module.exports = 42;');
     expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).toContain('## Context\n# House rules');
   });

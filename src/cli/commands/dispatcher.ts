@@ -19,6 +19,7 @@ import type { Engine } from '../../core/engine.js';
 import { isTuttiError } from '../../core/errors.js';
 import { newRunId } from '../../core/ids.js';
 import type { PlanInput, TaskWorkspace } from '../../core/plan/schema.js';
+import type { RunView } from '../../core/run-view.js';
 import { splitCommandLine } from '../../workspace/argv.js';
 import { openEngine } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -148,6 +149,17 @@ export function codingGoalPlan(goal: string, f: CodingFlags): PlanInput {
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
     ...(f.timeout ? { timeoutMs: f.timeout } : {}),
     ...(budget ? { budget } : {}),
+  });
+}
+
+/**
+ * The outcome of each succeeded coding task, one line each: its validated commit and branch,
+ * the merge, and the PR (or why there is none). Failed tasks are already listed with their error.
+ */
+export function codingOutcomeLines(v: RunView): string[] {
+  return v.tasks.flatMap((t) => {
+    const last = t.attempts[t.attempts.length - 1];
+    return t.status === 'succeeded' && last?.summary ? [`done ${t.id}: ${last.summary}`] : [];
   });
 }
 

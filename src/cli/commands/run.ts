@@ -9,7 +9,7 @@ import { runDetails } from '../format.js';
 import { handler, parsePositiveInt, printJson, readPlanFile, withStoreOptions } from '../io.js';
 import { attachProgress } from '../progress.js';
 import type { Engine } from '../../core/engine.js';
-import { codingGoalPlan, followCodingOutput, isCodingRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
+import { codingGoalPlan, codingOutcomeLines, followCodingOutput, isCodingRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
 import { templatePlan, withTemplateOptions, type TemplateFlags } from './template.js';
 
 interface RunFlags extends EngineFlags, CodingFlags, TemplateFlags {
@@ -68,9 +68,9 @@ async function executeForeground(engine: Engine, ids: string[], json: boolean): 
   }
 }
 
-function report(views: RunView[], json: boolean, asArray: boolean): void {
+function report(views: RunView[], json: boolean, asArray: boolean, coding = false): void {
   if (json) return printJson(asArray ? views : views[0]);
-  for (const v of views) process.stdout.write(`${runDetails(v, 50, true)}\n`);
+  for (const v of views) process.stdout.write(`${[runDetails(v, 50, true), ...(coding ? codingOutcomeLines(v) : [])].join('\n')}\n`);
 }
 
 export function registerRun(program: Command): void {
@@ -113,7 +113,7 @@ export function registerRun(program: Command): void {
       if (!flags.json) process.stderr.write(`run ${run.id}: ${run.counts.total} tasks\n`);
       await engine.start();
       const { views, code } = await executeForeground(engine, [run.id], Boolean(flags.json));
-      if (views.length) report(views, Boolean(flags.json), false);
+      if (views.length) report(views, Boolean(flags.json), false, coding);
       return code;
     } catch (e) {
       await engine.stop().catch(() => undefined);

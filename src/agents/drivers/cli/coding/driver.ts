@@ -299,12 +299,22 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
       body: prBody(ctx, out),
       mode: w.pr,
       ...(opts.gh ? { gh: opts.gh } : {}),
+      env: ghEnv({ ...opts.baseEnv, ...ctx.task.env }),
     });
     info(out.pr.message);
   }
   const claim = step.ok ? '' : ` (the agent reported failure: ${step.error?.message.slice(0, 200)}; validation passed)`;
-  const summary = `${validate.length ? 'validated ' : ''}${head.slice(0, 12)} on ${ws.branch ?? 'HEAD'}${out.merge?.merged ? `, merged into ${ws.baseBranch}` : ''}${out.pr?.url ? `, ${out.pr.url}` : ''}${claim}`;
+  const prNote = out.pr ? (out.pr.url ? `, ${out.pr.url}` : `; ${out.pr.message}`) : '';
+  const summary = `${validate.length ? 'validated ' : ''}${head.slice(0, 12)} on ${ws.branch ?? 'HEAD'}${out.merge?.merged ? `, merged into ${ws.baseBranch}` : ''}${prNote}${claim}`;
   return finish({ status: 'succeeded', summary, output: out, ...agentResult });
+}
+
+/** What gh and git push see of the agents' environment: where to find gh, and its credentials. */
+function ghEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = ['PATH', 'HOME', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_ENTERPRISE_TOKEN', 'GH_HOST', 'GH_CONFIG_DIR', 'XDG_CONFIG_HOME', 'SSH_AUTH_SOCK', 'GIT_SSH_COMMAND'];
+  const out: Record<string, string> = {};
+  for (const k of keys) if (env[k] !== undefined) out[k] = env[k];
+  return out;
 }
 
 function fileSize(path: string): number {
