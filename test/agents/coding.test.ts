@@ -111,6 +111,24 @@ describe('coding driver', () => {
     expect(bad.tasks[0]!.attempts[0]!.error!.message).toContain('expected 42, got 7');
   });
 
+  it('a validation command past its timeout fails the iteration, is killed with what it started, and the test log and feedback say so', async () => {
+    const { engine, record } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const check = ['sh', '-c', `echo checking; sleep 1000 & echo $! > ${record}/validate.pid; wait`];
+    const run = await engine.run({
+      agents: [{ id: 'coder', driver: 'coding', config: { cli: ['claude'], validateTimeoutMs: 3000 } }],
+      tasks: [{ id: 'fix', prompt: 'make the test pass', agent: 'coder', validate: [check], retry: { maxAttempts: 2, backoff: { initialMs: 0 } } }],
+    });
+    expect(run.status).toBe('failed');
+    const [first, second] = run.tasks[0]!.attempts;
+    expect(first!.error!.message).toBe(`validation failed: \`sh -c 'echo checking; sleep 1000 & echo $! > ${record}/validate.pid; wait'\` timed out after 3000 ms\nchecking`);
+    expect(outputOf(first!).validation).toMatchObject([{ timedOut: true, exitCode: null }]);
+    expect(readFileSync(outputOf(first!).testLog!, 'utf8')).toMatch(/checking\n\[exit timeout after \d+ ms\]/);
+    expect(isRunning(Number(readFileSync(join(record, 'validate.pid'), 'utf8')))).toBe(false);
+    // The loop went on: iteration 2 was told why (its prompt has the timeout), and timed out too.
+    expect(readFileSync(join(record, 'claude.1.prompt.txt'), 'utf8')).toContain('timed out after 3000 ms');
+    expect(second!.error!.message).toContain('timed out after 3000 ms');
+  });
+
   it('parks a task whose every CLI is rate-limited until the reset, without spending a retry, then resumes', async () => {
     const { engine } = await setup(
       {
