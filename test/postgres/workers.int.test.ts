@@ -6,7 +6,7 @@
  * an agent's concurrency limit holds across workers.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/create-engine.js';
@@ -57,6 +57,7 @@ describe.skipIf(unavailable !== null)(`tutti worker on PostgreSQL${unavailable ?
     await client?.stop();
     await store?.close();
     await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   function startWorker(id: string, extra: string[] = []): ChildProcess {
