@@ -43,6 +43,7 @@ async function startServe(dataDir) {
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       return exited;
@@ -63,6 +64,19 @@ async function get(url, path) {
 function plan(i) {
   const t = (id, dependsOn = []) => ({ id, agent: 'test', input: { output: { run: i, task: id }, sleepMs: Number(process.env.LOAD_SLEEP_MS ?? 0) }, dependsOn });
   return { name: `load ${i}`, tasks: [t('fetch'), t('build', ['fetch']), t('report', ['build'])] };
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc; null where there is none.
+ * @param {number | undefined} pid
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** @param {autocannon.Result} r */
@@ -94,6 +108,7 @@ async function main() {
     // Phase 1: N creates at once, each with its own run id, so the check below can name every run.
     let next = 0;
     const ids = [];
+    const cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
     const create = await autocannon({
       url: server.url,
@@ -136,6 +151,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const drainMs = performance.now() - t0;
+    const cpu1 = cpuSeconds(server.pid);
     log(`listed ${listed.size}, missing ${missing.length}, completed ${completed} (${Math.round(drainMs)} ms after the first request)`);
 
     // Phase 2: reads of run views (tasks, attempts) under the same concurrency.
@@ -157,6 +173,8 @@ async function main() {
       loadAverage: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadavg()[0] * 100) / 100 },
       create: { requests: runs, connections, ok: create['2xx'], non2xx: create.non2xx, errors: create.errors, timeouts: create.timeouts, wallMs: Math.round(createMs), perSecond: Math.round((runs / createMs) * 1000), latencyMs: latency(create) },
       check: { listed: listed.size, missing: missing.length, completed, allCompletedAfterMs: Math.round(drainMs) },
+      // CPU the server used from the first create until every run completed (creates, execution, listing).
+      serverCpuSeconds: cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100,
       read: { requests: reads, connections: Math.min(connections, 50), ok: read['2xx'], non2xx: read.non2xx, errors: read.errors, perSecond: Math.round(read.requests.average), latencyMs: latency(read) },
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -182,7 +200,11 @@ function markdown(r) {
     `| create runs (POST /api/v1/runs, 3-task plan) | ${c.requests} | ${c.connections} | ${c.ok} | ${c.non2xx} | ${c.errors} | ${c.perSecond} | ${c.latencyMs.p50} ms | ${c.latencyMs.p90} ms | ${c.latencyMs.p99} ms | ${c.latencyMs.max} ms |`,
     `| read run views (GET /api/v1/runs/{id}) | ${q.requests} | ${q.connections} | ${q.ok} | ${q.non2xx} | ${q.errors} | ${q.perSecond} | ${q.latencyMs.p50} ms | ${q.latencyMs.p90} ms | ${q.latencyMs.p99} ms | ${q.latencyMs.max} ms |`,
     '',
-    `Nothing lost: ${r.check.listed} runs listed, ${r.check.missing} of the ${c.requests} created ids missing, ${r.check.completed} completed; the last run completed ${r.check.allCompletedAfterMs} ms after the first request (the server executes every run while it serves).`,
+    `Nothing lost: ${r.check.listed} runs listed, ${r.check.missing} of the ${c.requests} created ids missing, ${r.check.completed} completed; the last run completed ${r.check.allCompletedAfterMs} ms after the first request (the server executes every run while it serves).` +
+      (r.serverCpuSeconds === null
+        ? ''
+        : ` Over those ${(r.check.allCompletedAfterMs / 1000).toFixed(1)} s the server process used ${r.serverCpuSeconds} s of CPU (${((r.serverCpuSeconds * 1000) / c.requests).toFixed(2)} ms per run created and executed)` +
+          (r.serverCpuSeconds * 1000 < r.check.allCompletedAfterMs / 2 ? `: it was on a core only ${Math.round((r.serverCpuSeconds * 100000) / r.check.allCompletedAfterMs)}% of the time, so waiting for a core (the machine's other work) makes most of the latency.` : '.')),
   ].join('\n');
 }
 
