@@ -163,8 +163,8 @@ describe('coding driver', () => {
     const { record, engine, repo } = await setup({ claude: { modes: ['hang'], escape: true } });
     const created = await engine.createRun(plan({}, ['claude']));
     const pidFile = join(record, 'grandchild.pid');
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 25));
-    for (let i = 0; i < 200 && !existsSync(join(record, 'escaped.pid')); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && !existsSync(join(record, 'escaped.pid')); i++) await new Promise((r) => setTimeout(r, 25));
     const sleeper = Number(readFileSync(pidFile, 'utf8'));
     const escaped = Number(readFileSync(join(record, 'escaped.pid'), 'utf8'));
     expect(isRunning(sleeper)).toBe(true);
