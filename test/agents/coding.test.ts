@@ -180,5 +180,5 @@ describe('coding driver', () => {
     expect(isRunning(escaped)).toBe(false);
     expect(processesWithKey(key)).toEqual([]);
     expect(sh(repo, 'git', 'worktree', 'list')).not.toContain('worktrees');
-  });
+  }, 90_000);
 });
