@@ -59,6 +59,18 @@ describe('tutti --agent-cli (run is the default command)', () => {
     expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).toContain('## Context\n# House rules');
   });
 
+  it('on start, reconciles the repository\'s worktrees with the store and reports orphans', async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
+    const data = tmp();
+    const orphan = await prepareWorkspace({ repoDir: repo, dataDir: data, runId: 'run_gone', taskId: 't' });
+    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    const r = await runCli(['--agent-cli', 'claude', 'set the answer'], { dataDir: data, cwd: repo, env: e });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`orphaned worktree ${orphan.dir} (unknown run, branch tutti/run_gone/t): removable with tutti doctor --prune-worktrees`);
+    // Reported, not removed: removing is the user's call.
+    expect(sh(repo, 'git', 'worktree', 'list')).toContain(orphan.dir);
+  });
+
   it('with no CLI able to work, ends failed, naming each CLI and why', async () => {
     const repo = gitRepo({ 'a.txt': 'a\n' });
     const { env: e } = env({ claude: { modes: ['auth'] }, codex: { modes: ['auth'] } }, ['claude', 'codex']);
