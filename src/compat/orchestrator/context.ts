@@ -19,10 +19,19 @@ const MAX_PROMPT_CONTEXT = 16_000;
 /** Longest step summary kept in the context, characters. */
 const MAX_SUMMARY = 2000;
 
-/** Reads a session's shared context ({} when none). */
+/**
+ * Reads a session's shared context ({} when none): every shared (and unexpired temporary) state
+ * entry of the session by key — what `stateManager.setState(sessionId, { type: 'shared' })`
+ * wrote — overlaid with the keys of the `context` entry the steps enrich.
+ */
 export async function readContext(store: Store, sessionId: string, now: number): Promise<Record<string, unknown>> {
-  const e = await store.getState(sessionId, CONTEXT_KEY, '', now);
-  return e && e.value !== null && typeof e.value === 'object' ? (e.value as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  let context: Record<string, unknown> = {};
+  for (const e of await store.listState(sessionId, now, { owner: '' })) {
+    if (e.key === CONTEXT_KEY) context = e.value !== null && typeof e.value === 'object' ? (e.value as Record<string, unknown>) : {};
+    else out[e.key] = e.value;
+  }
+  return { ...out, ...context };
 }
 
 /** Merges keys into a session's shared context (compare-and-set, retried on a concurrent write). */

@@ -69,12 +69,12 @@ function selectorFor(agents: readonly AgentShape[], type: string, capability: st
 }
 
 /** Seed steps as engine tasks (prompt tasks selecting by type and capabilities). */
-export function stepsToTasks(steps: ReadonlyArray<PlanStep & { agentId?: string }>): PlanInput['tasks'] {
+export function stepsToTasks(steps: readonly PlanStep[]): PlanInput['tasks'] {
   return steps.map((s) => {
     const agent = s.agentId
       ? { id: s.agentId }
       : { ...(s.agentType ? { type: s.agentType } : {}), ...(s.requiredCapabilities.length ? { capabilities: s.requiredCapabilities } : {}) };
-    return { id: s.id, title: s.title, prompt: s.description ?? s.title, ...(Object.keys(agent).length ? { agent } : {}), dependsOn: s.dependencies };
+    return { id: s.id, title: s.title, prompt: s.description ?? s.title, ...(s.input !== undefined ? { input: s.input } : {}), ...(Object.keys(agent).length ? { agent } : {}), dependsOn: s.dependencies };
   });
 }
 

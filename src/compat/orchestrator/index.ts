@@ -1,6 +1,6 @@
 /**
  * `tutti/orchestrator`: seed 003's orchestration layer over the one engine — the `orchestrator`
- * facade (plans goals, registers agents, selects them by a scheduling policy, reports sessions),
+ * facade, the `stateManager` (plans goals, registers agents, selects them by a scheduling policy, reports sessions),
  * the `orchestrationLogger` (persisted, redacted, queryable), dynamic agent registration from
  * detected tools, and the shapes of its REST API. Importing this module opens nothing and starts
  * nothing: the shared `orchestrator` creates its engine (data dir `~/.tutti` unless configured)
@@ -35,3 +35,8 @@ export const orchestrator = createOrchestrator();
 
 /** The shared orchestrator's logger (persisted in its store). */
 export const orchestrationLogger = orchestrator.logger;
+
+/** The shared orchestrator's state manager (seed 003 `stateManager`; durable in its store). */
+export const stateManager = orchestrator.stateManager;
+
+export type { StateSessions, StateSession, StateWrite } from '../../memory/state-sessions.js';

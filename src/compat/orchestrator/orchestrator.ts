@@ -16,6 +16,9 @@ import { randomToken } from '../../core/ids.js';
 import type { EventRecord } from '../../core/model.js';
 import type { AgentInput } from '../../core/plan/schema.js';
 import { generatePlan } from '../../planner/index.js';
+import { StateManager } from '../../memory/state.js';
+import { createStateSessions, type StateSessions } from '../../memory/state-sessions.js';
+import type { StateStore } from '../../store/state-types.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_AGENTS } from './capabilities.js';
 import { CONTEXT_KEY, SESSION_MARK, createContextHooks, readContext } from './context.js';
@@ -67,6 +70,8 @@ export interface OrchestratorOptions {
   logger?: OrchestrationLogger | Omit<OrchestrationLoggerOptions, 'store'>;
   /** Longest wait for the planner, ms. @default 120000 */
   planTimeoutMs?: number;
+  /** Mirror the engine events of sessions (task started, failed, blocked…) into the logger. @default true */
+  mirrorEvents?: boolean;
 }
 
 /** The agent definition as a tutti agent. */
@@ -162,6 +167,31 @@ export class Orchestrator {
     return this.#logger;
   }
 
+  #state: StateSessions | null = null;
+
+  /**
+   * Seed 003's state manager over the engine's store: a session's state is the state of its run,
+   * and its shared entries are part of the context every later step receives.
+   */
+  get stateManager(): StateSessions {
+    if (!this.#state) {
+      const s = (): Store => this.engine.store;
+      // The store is opened on the first state call, not here.
+      const lazy: StateStore = {
+        applyState: (...a) => s().applyState(...a),
+        getState: (...a) => s().getState(...a),
+        listState: (...a) => s().listState(...a),
+        deleteExpiredState: (...a) => s().deleteExpiredState(...a),
+        clearState: (...a) => s().clearState(...a),
+        acquireStateLock: (...a) => s().acquireStateLock(...a),
+        releaseStateLock: (...a) => s().releaseStateLock(...a),
+        getStateLock: (...a) => s().getStateLock(...a),
+      };
+      this.#state = createStateSessions(new StateManager(lazy));
+    }
+    return this.#state;
+  }
+
   /** The scheduling policy in use. */
   get policy(): SchedulingPolicy {
     return this.#policy;
@@ -188,7 +218,7 @@ export class Orchestrator {
   async #initialize(): Promise<void> {
     const engine = this.engine;
     if (this.#ownsEngine) await engine.start();
-    this.#unsubscribe ??= engine.on('event', (e) => this.#logEvent(e));
+    if (this.#options.mirrorEvents !== false) this.#unsubscribe ??= engine.on('event', (e) => this.#logEvent(e));
     const defs: AgentDefinition[] = [];
     if (this.#options.defaultAgents !== false) defs.push(...DEFAULT_AGENTS.map((a) => structuredClone(a)));
     if (this.#options.toolLookup) {
@@ -274,6 +304,8 @@ export class Orchestrator {
         requiredCapabilities: s.requiredCapabilities ?? [],
         dependencies: s.dependencies ?? [],
         ...(s.description ? { description: s.description } : {}),
+        ...(s.agentId ? { agentId: s.agentId } : {}),
+        ...(s.input !== undefined ? { input: s.input } : {}),
       }));
     if (options.steps) return normalise(options.steps);
     const agents = await this.listAgents();
@@ -316,7 +348,12 @@ export class Orchestrator {
     this.logger.info('orchestrator', 'Starting orchestration', { ...log, data: { goal, ...(options.userId ? { userId: options.userId } : {}), ...(options.chatId ? { chatId: options.chatId } : {}) } });
     try {
       const planned = await this.#plan(goal, sessionId, options);
-      const steps = await this.#place(planned);
+      let steps = await this.#place(planned);
+      if (!this.#ownsEngine && options.initialContext && Object.keys(options.initialContext).length) {
+        // An adopted engine may lack the context hooks: its steps get the initial context in their prompt.
+        const json = JSON.stringify(options.initialContext, null, 2);
+        steps = steps.map((s) => ({ ...s, description: `${s.description ?? s.title}\n\nContext:\n${json}` }));
+      }
       const parallelizable = isParallelizable(steps);
       this.logger.info('orchestrator', 'Task plan created', { ...log, data: { stepCount: steps.length, parallelizable } });
       // The shared context exists before the first step can start.
@@ -350,10 +387,11 @@ export class Orchestrator {
   }
 
   /** With a custom policy, pins each step to the agent the policy ranks first (the default policy leaves it to the engine). */
-  async #place(steps: PlanStep[]): Promise<Array<PlanStep & { agentId?: string }>> {
+  async #place(steps: PlanStep[]): Promise<PlanStep[]> {
     if (this.#policy === defaultPolicy) return steps;
     const agents = await this.listAgents();
     return steps.map((s) => {
+      if (s.agentId) return s;
       const request = { requiredCapabilities: s.requiredCapabilities, agentType: s.agentType };
       const best = this.#policy(agents.filter((a) => isEligible(a, request)), request)[0];
       return best ? { ...s, agentType: best.type, agentId: best.id } : s;

@@ -167,6 +167,6 @@ export function agentStatsOf(agents: readonly AgentRecord[]): AgentStats {
 }
 
 /** Steps of a plan as the seed shows them. */
-export function seedSteps(steps: readonly PlanStep[]): Array<Omit<PlanStep, 'description'>> {
+export function seedSteps(steps: readonly PlanStep[]): Array<Omit<PlanStep, 'description' | 'agentId' | 'input'>> {
   return steps.map((s) => ({ id: s.id, title: s.title, agentType: s.agentType, requiredCapabilities: s.requiredCapabilities, dependencies: s.dependencies }));
 }

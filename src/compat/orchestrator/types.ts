@@ -68,6 +68,10 @@ export interface PlanStep {
   dependencies: string[];
   /** What the agent is asked (default: the title). */
   description?: string;
+  /** tutti extension: exactly this agent (set by a custom scheduling policy or the caller). */
+  agentId?: string;
+  /** tutti extension: the task's `input` (JSON; e.g. a test-driver script). */
+  input?: unknown;
 }
 
 export interface TaskPlan {

@@ -24,6 +24,9 @@ const sessionStatus = z.object({
   results: z.record(z.string(), z.unknown()),
   errors: z.array(z.string()),
   startTime: z.string(),
+  blocked: z
+    .array(z.object({ taskId: z.string(), kind: z.string(), reason: z.string() }))
+    .describe('tutti extension: steps not running and why (a pending step is traced to what its dependencies wait on).'),
 });
 const session = sessionStatus.extend({
   plan: z.object({
@@ -50,7 +53,9 @@ const seedLog = z.object({
   message: z.string(),
   sessionId: z.string(),
   taskId: z.string().optional(),
+  agentId: z.string().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ name: z.string(), message: z.string(), stack: z.string().optional() }).optional(),
 });
 
 /** Response schemas, exported for the tests that hold responses to the documented shapes. */
@@ -78,7 +83,7 @@ export function orchestratorRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         tags,
         security,
         summary: 'Start an orchestrated session from a goal',
-        description: 'Creates a run: one step doing the goal, or the given `steps` (a DAG through `dependencies`).',
+        description: 'Creates a run: one step doing the goal, or the given `steps` (a DAG through `dependencies`). A cycle answers 400 `ERR_CYCLE`, a step no agent can do 400 `ERR_NO_CAPABLE_AGENT`, each naming the steps.',
         body: orchestrateBody,
         response: { 201: session, 400: errorResponse },
       },
@@ -89,7 +94,7 @@ export function orchestratorRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     }, async (req) => redactValue(await backend.getSession(req.params.sessionId), secrets));
 
     app.get('/sessions/:sessionId/logs', {
-      schema: { tags, security, summary: 'Logs of a session (its latest 1000 events)', params: sessionParams, response: { 200: seedResponses.logs, 404: errorResponse } },
+      schema: { tags, security, summary: 'Logs of a session: its latest 1000 engine events, then the orchestrator’s own entries', params: sessionParams, response: { 200: seedResponses.logs, 404: errorResponse } },
     }, async (req) => redactValue(await backend.getSessionLogs(req.params.sessionId), secrets));
 
     app.get('/agents', {

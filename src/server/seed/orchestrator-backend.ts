@@ -1,14 +1,12 @@
 /**
- * Seed 003's REST surface (`/api/orchestrator/*`) over the engine: orchestrate = create a run from
- * a goal, sessions = runs. This is the only module that knows the mapping; the routes depend on
- * the {@link OrchestratorBackend} interface, so the seed facade (`tutti/orchestration-layer`)
- * can replace it without touching them.
+ * Seed 003's REST surface (`/api/orchestrator/*`) over the `tutti/orchestrator` facade: sessions
+ * are runs, statuses, agents and stats come from the facade, so the library and the API answer
+ * alike. The routes depend on the {@link OrchestratorBackend} interface only.
  */
+import { createOrchestrator, type AgentDefinition, type AgentInfo, type BlockedStep, type OrchestrateOptions, type Orchestrator } from '../../compat/orchestrator/index.js';
 import type { Engine } from '../../core/engine.js';
 import { TuttiError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/model.js';
-import type { AgentInput, PlanInput } from '../../core/plan/schema.js';
-import type { RunView, TaskView } from '../../core/run-view.js';
 import type { OrchestrateRequest, SeedAgentRequest } from './orchestrator-schemas.js';
 
 /** What the seed routes call. Every method resolves JSON in the seed's documented shapes. */
@@ -40,6 +38,8 @@ export interface SeedSessionStatus {
   results: Record<string, unknown>;
   errors: string[];
   startTime: string;
+  /** tutti extension: steps not running and why (the troubleshooting answer to "stuck in pending"). */
+  blocked: BlockedStep[];
 }
 
 export interface SeedSession extends SeedSessionStatus {
@@ -77,90 +77,30 @@ export interface SeedStats {
   agentsByType: Record<string, number>;
 }
 
-/** Seed session statuses for run statuses (`executing` is the seed's word for running). */
-const SESSION_STATUS: Record<string, string> = {
-  queued: 'planning',
-  running: 'executing',
-  awaiting_approval: 'awaiting_approval',
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-  expired: 'expired',
-};
-
-/** The plan of an orchestrate request: its steps, or one step doing the whole goal. */
-export function planOfRequest(req: OrchestrateRequest): PlanInput {
-  const context = req.initialContext && Object.keys(req.initialContext).length ? `\n\nContext:\n${JSON.stringify(req.initialContext, null, 2)}` : '';
+/** The steps of an orchestrate request: its steps, or one step doing the whole goal (on `agent`, when given). */
+export function stepsOfRequest(req: OrchestrateRequest): NonNullable<OrchestrateOptions['steps']> {
+  if (req.steps) {
+    return req.steps.map((s, i) => ({
+      id: s.id ?? `step-${i + 1}`,
+      title: s.title,
+      ...(s.prompt !== undefined ? { description: s.prompt } : {}),
+      ...(s.agentType ? { agentType: s.agentType } : {}),
+      ...(s.requiredCapabilities ? { requiredCapabilities: s.requiredCapabilities } : {}),
+      dependencies: s.dependencies ?? [],
+      ...(s.input !== undefined ? { input: s.input } : {}),
+    }));
+  }
   const firstLine = req.goal.split('\n')[0]!;
-  const steps = req.steps ?? [{ title: firstLine.slice(0, 500), prompt: req.goal, agentType: req.agent?.type, requiredCapabilities: req.agent?.capabilities }];
-  return {
-    name: firstLine.slice(0, 200),
-    goal: req.goal,
-    metadata: { source: 'api/orchestrator', ...(req.userId ? { userId: req.userId } : {}), ...(req.chatId ? { chatId: req.chatId } : {}), ...(req.initialContext ? { initialContext: req.initialContext } : {}), ...req.metadata },
-    tasks: steps.map((s, i) => {
-      const agent = {
-        ...(!req.steps && req.agent?.id ? { id: req.agent.id } : {}),
-        ...(s.agentType ? { type: s.agentType } : {}),
-        ...(s.requiredCapabilities?.length ? { capabilities: s.requiredCapabilities } : {}),
-      };
-      return {
-        id: 'id' in s && s.id ? s.id : `step-${i + 1}`,
-        title: s.title,
-        prompt: `${s.prompt ?? s.title}${context}`,
-        ...('input' in s && s.input !== undefined ? { input: s.input } : {}),
-        ...(Object.keys(agent).length ? { agent } : {}),
-        dependsOn: 'dependencies' in s ? (s.dependencies ?? []) : [],
-      };
-    }),
-  };
-}
-
-function stepOf(t: TaskView, spec: { agent?: { type?: string; capabilities?: string[] } } | undefined): SeedStep {
-  return { id: t.id, title: t.title, agentType: spec?.agent?.type ?? null, requiredCapabilities: spec?.agent?.capabilities ?? [], dependencies: t.dependsOn };
-}
-
-/** Whether two tasks of the plan may run at once (some dependency level holds more than one). */
-function parallelizable(tasks: readonly TaskView[]): boolean {
-  const depth = new Map<string, number>();
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const depthOf = (id: string, seen: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const d = Math.max(-1, ...(byId.get(id)?.dependsOn ?? []).map((p) => depthOf(p, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const perLevel = new Map<number, number>();
-  for (const t of tasks) {
-    const d = depthOf(t.id, new Set());
-    const n = (perLevel.get(d) ?? 0) + 1;
-    if (n > 1) return true;
-    perLevel.set(d, n);
-  }
-  return false;
-}
-
-export function sessionStatusOf(view: RunView): SeedSessionStatus {
-  const results: Record<string, unknown> = {};
-  const errors: string[] = [];
-  for (const t of view.tasks) {
-    const last = t.attempts[t.attempts.length - 1];
-    if (t.status === 'succeeded' && last) results[t.id] = last.output ?? last.summary ?? null;
-    if (t.status === 'failed' && last?.error) errors.push(`${t.id}: ${last.error.message}`);
-  }
-  if (view.error && !errors.length) errors.push(view.error);
-  return {
-    sessionId: view.id,
-    status: SESSION_STATUS[view.status] ?? view.status,
-    jobIds: view.tasks.map((t) => t.id),
-    completedTasks: view.counts.succeeded,
-    totalTasks: view.counts.total,
-    results,
-    errors,
-    startTime: view.startedAt ?? view.createdAt,
-  };
+  return [
+    {
+      id: 'step-1',
+      title: firstLine.slice(0, 500),
+      description: req.goal,
+      ...(req.agent?.type ? { agentType: req.agent.type } : {}),
+      ...(req.agent?.capabilities ? { requiredCapabilities: req.agent.capabilities } : {}),
+      ...(req.agent?.id ? { agentId: req.agent.id } : {}),
+    },
+  ];
 }
 
 function levelOf(e: EventRecord): SeedLog['level'] {
@@ -191,30 +131,33 @@ export function logOf(e: EventRecord): SeedLog {
   };
 }
 
-export function seedAgentOf(a: { id: string; name: string; type: string; status: string; running: number; maxConcurrency: number | null; priority: number; capabilities: string[] }): SeedAgent {
+/** The REST shape of an agent. */
+function seedAgentOf(a: AgentInfo): SeedAgent {
   return {
     id: a.id,
     name: a.name,
     type: a.type,
     status: a.status,
-    currentLoad: a.running,
-    maxLoad: a.maxConcurrency,
+    currentLoad: a.currentLoad,
+    maxLoad: a.maxLoad,
     priority: a.priority,
-    capabilities: a.capabilities.map((name) => ({ name, description: '', domains: [] })),
+    capabilities: a.capabilities.map((c) => ({ name: c.name, description: c.description, domains: c.domains })),
   };
 }
 
-/** The seed agent body as a tutti agent definition (capability objects keep their names). */
-export function agentInputOf(req: SeedAgentRequest): AgentInput {
+/** The seed agent body as the facade's agent definition. */
+function agentDefinitionOf(req: SeedAgentRequest): AgentDefinition {
   return {
     id: req.id,
     name: req.name,
     type: req.type,
-    driver: req.driver ?? 'test',
-    capabilities: req.capabilities.map((c) => (typeof c === 'string' ? c : c.name)),
-    ...(req.maxLoad !== undefined ? { maxConcurrency: req.maxLoad } : {}),
+    ...(req.description !== undefined ? { description: req.description } : {}),
+    capabilities: req.capabilities,
     ...(req.priority !== undefined ? { priority: req.priority } : {}),
-    ...(req.status ? { status: req.status === 'active' ? 'active' : req.status === 'disabled' || req.status === 'offline' ? 'disabled' : 'paused' } : {}),
+    ...(req.status ? { status: req.status } : {}),
+    ...(req.maxLoad !== undefined ? { maxLoad: req.maxLoad } : { maxLoad: null }),
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+    driver: req.driver ?? 'test',
     ...(req.config ? { config: req.config } : {}),
   };
 }
@@ -222,50 +165,45 @@ export function agentInputOf(req: SeedAgentRequest): AgentInput {
 /** Log lines of one session returned at most (the newest). */
 const MAX_LOGS = 1000;
 
-/** The seed routes over the engine directly. */
-export function createEngineOrchestratorBackend(engine: Engine): OrchestratorBackend {
-  const view = async (id: string): Promise<RunView> => {
-    const v = await engine.getRun(id);
-    if (!v) throw new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
-    return v;
-  };
+/**
+ * The seed routes over an engine, through the `tutti/orchestrator` facade (adopting the engine:
+ * no default agents, engine events are read from the store rather than mirrored into the logger).
+ */
+export function createEngineOrchestratorBackend(engine: Engine, options: { orchestrator?: Orchestrator } = {}): OrchestratorBackend {
+  const facade = options.orchestrator ?? createOrchestrator({ engine, defaultAgents: false, mirrorEvents: false });
+  const notFound = (id: string) => new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
   return {
     async orchestrate(req) {
-      const plan = planOfRequest(req);
-      const run = await engine.createRun(plan);
-      const v = await view(run.id);
-      const specs = new Map(plan.tasks.map((t) => [t.id, t as { agent?: { type?: string; capabilities?: string[] } }]));
-      return { ...sessionStatusOf(v), plan: { goal: req.goal, steps: v.tasks.map((t) => stepOf(t, specs.get(t.id))), parallelizable: parallelizable(v.tasks) } };
+      return facade.orchestrate(req.goal, {
+        ...(req.userId ? { userId: req.userId } : {}),
+        ...(req.chatId ? { chatId: req.chatId } : {}),
+        ...(req.initialContext ? { initialContext: req.initialContext } : {}),
+        metadata: { source: 'api/orchestrator', ...req.metadata },
+        steps: stepsOfRequest(req),
+      });
     },
     async getSession(id) {
-      return sessionStatusOf(await view(id));
+      const status = await facade.getOrchestrationStatus(id);
+      if (!status) throw notFound(id);
+      return status;
     },
     async getSessionLogs(id) {
       const run = await engine.store.getRun(id);
-      if (!run) throw new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
+      if (!run) throw notFound(id);
       const events = await engine.listEvents(id, { afterSeq: Math.max(0, run.lastSeq - MAX_LOGS), limit: MAX_LOGS });
-      return { sessionId: id, logs: events.map(logOf) };
+      // The engine's events, then the orchestrator's own entries (planning, decisions, failures).
+      const own = (await facade.getSessionLogs(id, MAX_LOGS)).map((l) => ({ ...l, sessionId: id }));
+      return { sessionId: id, logs: [...events.map(logOf), ...own] };
     },
     async listAgents() {
-      const agents = (await engine.listAgents()).map(seedAgentOf);
+      const agents = (await facade.listAgents()).map(seedAgentOf);
       return { agents, count: agents.length };
     },
     async registerAgent(req) {
-      const [a] = await engine.registerAgents([agentInputOf(req)]);
-      return seedAgentOf(a!);
+      return seedAgentOf(await facade.registerAgent(agentDefinitionOf(req)));
     },
     async stats() {
-      const agents = await engine.listAgents();
-      const agentsByType: Record<string, number> = {};
-      for (const a of agents) agentsByType[a.type] = (agentsByType[a.type] ?? 0) + 1;
-      return {
-        totalAgents: agents.length,
-        activeAgents: agents.filter((a) => a.status === 'active').length,
-        busyAgents: agents.filter((a) => a.running > 0).length,
-        totalCapacity: agents.reduce((n, a) => n + (a.status === 'disabled' ? 0 : (a.maxConcurrency ?? 0)), 0),
-        usedCapacity: agents.reduce((n, a) => n + a.running, 0),
-        agentsByType,
-      };
+      return facade.getStats();
     },
   };
 }
