@@ -1,8 +1,10 @@
 /**
- * The servers the peers need, on loopback, owned by the bench: a private redis-server (AOF on,
- * fsync every second: BullMQ's durable deployment) in a temp dir on a free port, never the
- * machine's Redis; and PostgreSQL, the server on 127.0.0.1:5432 when one answers (a database of
- * each peer's own, created and dropped here), else a throwaway cluster started for the run.
+ * The servers the peers need, on loopback. Redis: by default a private redis-server (AOF on,
+ * fsync every second: BullMQ's durable deployment) in a temp dir on a free port, because the
+ * machine's Redis on 127.0.0.1:6379 runs with persistence off; `--redis-port 6379` uses that one
+ * instead (started with the machine's own command when it does not answer). PostgreSQL: the
+ * server on 127.0.0.1:5432 (a database of each peer's own, created and dropped here), started
+ * with `pg_ctlcluster` when it does not answer, else a throwaway cluster started for the run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -90,6 +92,49 @@ export async function startRedis() {
 }
 
 /**
+ * The Redis already on `port` (127.0.0.1), started with the machine's command when none answers.
+ * Its persistence settings are reported, not changed. @param {number} port @returns {Promise<RedisServer>}
+ */
+export async function useRedis(port) {
+  const { default: Redis } = await peerImport('ioredis');
+  const connect = async () => {
+    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await c.connect();
+      await c.ping();
+      return c;
+    } catch {
+      c.disconnect();
+      return null;
+    }
+  };
+  let c = await connect();
+  if (!c) {
+    execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !c; i++) {
+      await delay(50);
+      c = await connect();
+    }
+    if (!c) throw new Error(`redis-server on 127.0.0.1:${port} did not start`);
+  }
+  const info = await c.info('server');
+  const aof = (await c.config('GET', 'appendonly'))[1];
+  const fsync = (await c.config('GET', 'appendfsync'))[1];
+  return {
+    port,
+    dir: '',
+    version: `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} on 127.0.0.1:${port} (appendonly ${aof}${aof === 'yes' ? `, appendfsync ${fsync}` : ': no persistence'})`,
+    async aofBytes() {
+      return 0;
+    },
+    async flush() {},
+    async stop() {
+      c.disconnect();
+    },
+  };
+}
+
+/**
  * @typedef {{ host: string, port: number, user: string, version: string, owned: boolean,
  *   createDatabase: (name: string) => Promise<string>, dropDatabase: (name: string) => Promise<void>,
  *   stop: () => Promise<void> }} Postgres
@@ -118,6 +163,20 @@ export async function ensurePostgres() {
   if (!v) {
     user = 'root';
     v = await tryConnect(port, user);
+  }
+  if (!v && existsSync('/etc/postgresql')) {
+    // The machine's cluster, started as its services document says.
+    try {
+      const version = readdirSync('/etc/postgresql')[0];
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'ignore' });
+      user = 'postgres';
+      for (let i = 0; i < 50 && !v; i++) {
+        v = await tryConnect(port, user);
+        if (!v) await delay(100);
+      }
+    } catch {
+      // fall through to a throwaway cluster
+    }
   }
   if (!v) {
     owned = await startCluster();

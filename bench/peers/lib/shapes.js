@@ -2,7 +2,7 @@
  * The DAGs every system runs, in one neutral form, and the pure translations of a DAG into what a
  * peer needs: a Makefile, BullMQ flow trees (with gates for the edges a tree cannot hold), the
  * topological levels Mastra runs one `.parallel()` at a time, the successor and join-counter
- * tables the queue peers use. No I/O here: test/bench/peers-shapes.test.ts checks these shapes.
+ * tables the queue peers use. No I/O here (`node bench/peers/run.js --self-check` checks them).
  */
 
 /**
@@ -140,32 +140,47 @@ export const sleepRecipe = (n) => (n.ms > 0 ? `sleep ${(n.ms / 1000).toFixed(3)}
 /**
  * BullMQ flows are trees: a parent job runs when its children have completed, and a job has at
  * most one parent. A DAG becomes a forest of flows: each node is the flow child of one of its
- * successors (its first), so fan-in, chains and joins are plain flows; every other edge u → v is a
- * gate, a delayed child job of v that u's worker promotes when it completes (BullMQ's suggested
- * "the processor adds what must follow" pattern, set up front so v cannot start early). The roots
- * are the sinks. A chain is one flow nested N deep; a fan + join is one parent with N children.
- * @param {Dag} dag
+ * successors (the first whose tree is not yet `maxDepth` deep), so fan-in, chains and joins are
+ * plain flows; every other edge u → v is a gate, a delayed child job of v that u's worker
+ * promotes when it completes (BullMQ's "the processor adds what must follow" pattern, set up
+ * front so v cannot start early). The roots are the sinks and the nodes cut off by `maxDepth`:
+ * BullMQ adds a flow recursively and overflows the stack on a chain of 10,000 in one tree, so a
+ * chain of N is ⌈N / maxDepth⌉ nested flows linked by gates; a fan + join is one parent with N
+ * children.
+ * @param {Dag} dag nodes in a topological order
+ * @param {number} [maxDepth] deepest tree allowed (a chain of maxDepth is one flow)
  * @returns {Flows}
  */
-export function bullmqFlows(dag) {
+export function bullmqFlows(dag, maxDepth = 500) {
   const succ = successors(dag);
   /** @type {Map<string, FlowTree>} */
   const trees = new Map(dag.nodes.map((n) => [n.id, { id: n.id, gates: [], children: [] }]));
+  /** @type {Map<string, number>} depth of each node in its tree (a root: 1) */
+  const depth = new Map();
   /** @type {Gate[]} */
   const gates = [];
   const gatesAfter = new Map();
-  for (const n of dag.nodes) {
-    const [treeParent, ...others] = succ.get(n.id);
-    if (treeParent !== undefined) trees.get(treeParent).children.push(trees.get(n.id));
-    for (const v of others) {
-      const gate = { id: `gate:${n.id}>${v}`, node: n.id, parent: v, after: n.id };
+  const roots = [];
+  for (let i = dag.nodes.length - 1; i >= 0; i--) {
+    const n = dag.nodes[i];
+    const out = succ.get(n.id);
+    const treeParent = out.find((s) => depth.get(s) < maxDepth);
+    if (treeParent === undefined) {
+      depth.set(n.id, 1);
+      roots.push(trees.get(n.id));
+    } else {
+      depth.set(n.id, depth.get(treeParent) + 1);
+      trees.get(treeParent).children.push(trees.get(n.id));
+    }
+    for (const v of out) {
+      if (v === treeParent) continue;
+      const gate = { id: `g${gates.length}`, node: n.id, parent: v, after: n.id };
       gates.push(gate);
       trees.get(v).gates.push(gate.id);
       gatesAfter.set(n.id, [...(gatesAfter.get(n.id) ?? []), gate.id]);
     }
   }
-  const roots = dag.nodes.filter((n) => succ.get(n.id).length === 0).map((n) => trees.get(n.id));
-  return { roots, gates, gatesAfter };
+  return { roots: roots.reverse(), gates, gatesAfter };
 }
 
 /** Depth of a flow tree (a chain of N: N). Iterative: chains are 10,000 deep. @param {FlowTree} root */
