@@ -1,9 +1,9 @@
 /**
  * The claim half of a scheduling transaction on PostgreSQL: ready tasks are read in dispatch order
  * with `FOR UPDATE SKIP LOCKED` (two workers claiming at once take different tasks and never wait
- * for each other), the chooser picks agents, and the attempts start. Agents with a concurrency
- * limit are locked at the start of every claiming transaction (`lockLimitedAgents`), so their
- * limits hold across workers; a run's limit holds through its locked row.
+ * for each other), the chooser picks agents, and the attempts start. The agents with a concurrency
+ * limit that the chooser picked are then locked and their loads re-counted (`lockAgents`), so
+ * their limits hold across workers; a run's limit holds through its locked row.
  */
 import { randomInt } from 'node:crypto';
 import type { AgentRecord } from '../../agents/types.js';
@@ -63,9 +63,24 @@ async function readPage(tx: PgTx, req: ClaimRequest, size: number, offset: numbe
   );
 }
 
-/** Locks agents that have a concurrency limit (in id order): claims using them serialise. */
-export async function lockLimitedAgents(tx: PgTx): Promise<void> {
-  await tx.q(`SELECT id FROM agents WHERE max_concurrency IS NOT NULL ORDER BY id FOR UPDATE`);
+/**
+ * Locks the limited agents the chooser picked (id order) and refreshes their loads: a claim in
+ * another worker that used them has committed its attempts by the time the lock is granted, and
+ * the count runs as a new statement (a new snapshot) after the lock. Claims that use only
+ * unlimited agents never wait for each other.
+ */
+async function lockAgents(tx: PgTx, agents: AgentRecord[]): Promise<void> {
+  const ids = agents.filter((a) => a.maxConcurrency !== null && !tx.lockedAgents.has(a.id)).map((a) => a.id);
+  if (ids.length === 0) return;
+  ids.sort();
+  await tx.q(`SELECT id FROM agents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+  const rows = await tx.q<{ agent_id: string; n: number }>(`SELECT agent_id, count(*) AS n FROM attempts WHERE status = 'running' AND agent_id = ANY($1::text[]) GROUP BY agent_id`, [ids]);
+  const running = new Map(rows.map((r) => [r.agent_id, r.n]));
+  for (const a of agents) {
+    if (!ids.includes(a.id)) continue;
+    a.running = running.get(a.id) ?? 0;
+    tx.lockedAgents.add(a.id);
+  }
 }
 
 /** Starts up to `limit` attempts of ready tasks, agents chosen by `req.choose`. */
@@ -115,12 +130,17 @@ async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agen
   }
   const decision = req.choose({ candidates, agents, runs, slots: req.limit - started.length });
   const agentById = new Map(agents.map((a) => [a.id, a] as const));
+  // Agent limits hold across workers: lock the limited agents picked, then re-check their loads.
+  const picked = [...new Set(decision.assignments.map((a) => agentById.get(a.agentId)).filter((a): a is AgentRecord => a !== undefined))];
+  await lockAgents(tx, picked);
   let taken = 0;
   const batch: { run_id: string[]; seq: number[]; n: number[]; id: string[]; token: number[]; agent: string[] } = { run_id: [], seq: [], n: [], id: [], token: [], agent: [] };
   for (const asg of decision.assignments) {
     const entry = byKey.get(`${asg.runId}\u0000${asg.taskId}`);
     const agent = agentById.get(asg.agentId);
     if (!entry || !agent) continue;
+    // Full once its load was refreshed under the lock: the task stays ready for a later claim.
+    if (agent.maxConcurrency !== null && agent.running >= agent.maxConcurrency) continue;
     const { row, candidate } = entry;
     const run = (await tx.run(asg.runId))!;
     const n = row.attempts + 1;

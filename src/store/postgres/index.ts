@@ -20,7 +20,7 @@ import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } 
 import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
 import { EVENT_ID_STRIDE, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
 import { decideTx, expireTx } from './approvals.js';
-import { claimTx, lockLimitedAgents } from './claim.js';
+import { claimTx } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
 import * as logs from './logs.js';
 import * as memory from './memory.js';
@@ -206,16 +206,12 @@ export class PostgresStore implements Store {
   }
 
   /** A scheduling transaction with a fresh working set, flushed (events, runs) before commit. */
-  #write<T>(now: number, fn: (tx: PgTx) => Promise<T>, options: { claiming?: boolean; writer?: string } = {}): Promise<{ result: T; events: EventRecord[] }> {
-    return this.#txn(
-      async (c) => {
-        const tx = new PgTx(c, now, this.#agentCache, this.#specCache, options.writer ?? '');
-        const result = await fn(tx);
-        return { result, events: await tx.flush() };
-      },
-      // Claims lock the agents that have a concurrency limit first, always in the same order.
-      options.claiming ? LOCK_LIMITED_AGENTS : '',
-    );
+  #write<T>(now: number, fn: (tx: PgTx) => Promise<T>, options: { writer?: string } = {}): Promise<{ result: T; events: EventRecord[] }> {
+    return this.#txn(async (c) => {
+      const tx = new PgTx(c, now, this.#agentCache, this.#specCache, options.writer ?? '');
+      const result = await fn(tx);
+      return { result, events: await tx.flush() };
+    });
   }
 
   async #read<T>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -380,7 +376,7 @@ export class PostgresStore implements Store {
         const started = req.limit > 0 ? await claimTx(tx, req) : [];
         return { creates, finished, started };
       },
-      { claiming: req.limit > 0, writer: req.workerId },
+      { writer: req.workerId },
     );
     const out: ClaimResult = { started: result.started, finished: result.finished, events };
     if (req.newRuns) {
@@ -607,8 +603,6 @@ export class PostgresStore implements Store {
 }
 
 const RUNNING_OF_AGENT = `(SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running')`;
-const LOCK_LIMITED_AGENTS = `SELECT id FROM agents WHERE max_concurrency IS NOT NULL ORDER BY id FOR UPDATE`;
-void lockLimitedAgents;
 
 function isTuttiErrorLike(e: unknown): e is TuttiError {
   return e instanceof TuttiError;

@@ -69,6 +69,8 @@ export class PgTx {
   readonly #runs = new Map<string, { row: RunStateRow; original: RunStateRow }>();
   readonly #events = new Map<string, PendingEvents>();
   #emitted = 0;
+  /** Agents this transaction locked (their loads are exact until it commits). */
+  readonly lockedAgents = new Set<string>();
 
   constructor(
     readonly c: PoolClient,
