@@ -77,6 +77,7 @@ describe('tutti --agent-cli (run is the default command)', () => {
     const r = await runCli(['run', '--agent-cli', 'claude,codex,gemini', 'do it'], { dataDir: tmp(), cwd: repo, env: e });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/no CLI of the chain can work: claude: not authenticated.*; codex: not authenticated \(codex login status: Not logged in\); gemini: gemini is not installed/);
+    expect(r.stdout).toContain('Install or log in to one of them (tutti doctor shows what each needs), then run again.');
     // Nothing was done: no branch or worktree is left.
     expect(sh(repo, 'git', 'branch', '--list', 'tutti/*')).toBe('');
   });

@@ -94,6 +94,7 @@ describe('real CLIs without credentials', () => {
     expect(r.stderr).toMatch(/\[tutti\] claude: not authenticated: Not logged in.* → trying codex/);
     expect(r.stderr).toMatch(/\[tutti\] codex: not authenticated \(codex login status: Not logged in\) → trying gemini/);
     expect(r.stdout).toMatch(/no CLI of the chain can work: claude: not authenticated.*; codex: not authenticated.*; gemini: not authenticated: Please set an Auth method/);
+    expect(r.stdout).toContain('Install or log in to one of them (tutti doctor shows what each needs), then run again.');
     expect(sh(repo, 'git', 'branch', '--list', 'tutti/*')).toBe('');
     expect(sh(repo, 'git', 'worktree', 'list').split('\n')).toHaveLength(1);
   }, 120_000);

@@ -67,6 +67,9 @@ export function chainReport(tried: readonly CliOutcome[]): string {
   return tried.map((t) => `${t.cli}: ${t.kind === 'succeeded' ? 'did the work' : t.message}`).join('; ');
 }
 
+/** What to do when no CLI of a chain can work. */
+export const CHAIN_HINT = 'Install or log in to one of them (tutti doctor shows what each needs), then run again.';
+
 /** Shortest park after a rate limit whose reset is unknown or already past, ms. */
 const MIN_PARK_MS = 1000;
 
@@ -96,6 +99,6 @@ export function chainError(r: ChainResult, now: number): AttemptError | null {
     };
   }
   if (tried.some((t) => t.kind === 'unavailable')) return { kind: 'crashed', message: `no CLI could reach its service (${report})`, retryable: true };
-  if (tried.some((t) => t.kind === 'auth')) return { kind: 'auth', message: `no CLI of the chain can work: ${report}`, retryable: false };
-  return { kind: 'not_installed', message: `no CLI of the chain is installed: ${report}`, retryable: false };
+  if (tried.some((t) => t.kind === 'auth')) return { kind: 'auth', message: `no CLI of the chain can work: ${report}. ${CHAIN_HINT}`, retryable: false };
+  return { kind: 'not_installed', message: `no CLI of the chain is installed: ${report}. ${CHAIN_HINT}`, retryable: false };
 }
