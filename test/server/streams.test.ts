@@ -64,6 +64,30 @@ describe('event streams', () => {
     expect(new Set(ids)).toEqual(new Set(stored.map((e) => e.id)));
   });
 
+  it('the all-runs stream finds the head of a store written by another process (no replay of old events)', async () => {
+    const s = await startServer({ start: false });
+    // Another engine writes the history: a few runs, so the head is not a power of two by chance.
+    const other = createEngine({ dataDir: s.dataDir, workDir: s.dataDir, pollMs: 20 });
+    await other.start();
+    try {
+      for (let i = 0; i < 3; i++) await other.run(diamondPlan());
+    } finally {
+      await other.stop();
+    }
+    const history = await s.engine.store.listAllEvents({ limit: 100_000 });
+    expect(history.length).toBeGreaterThan(20);
+    await s.engine.start();
+    const url = await s.listen();
+    const live = await openStream(`${url}/api/v1/events/stream`, auth);
+    const fresh = (await s.call('POST', '/api/v1/runs', { body: { plan: diamondPlan() } })).json;
+    const frames = await live.until((f) => eventsOf(f).some((e) => e.type === 'run:completed'));
+    live.close();
+    const events = eventsOf(frames);
+    expect(new Set(events.map((e) => e.runId))).toEqual(new Set([fresh.id]));
+    expect(events[0]!.type).toBe('run:created');
+    expect(events[0]!.id).toBeGreaterThan(history[history.length - 1]!.id);
+  });
+
   it('delivers events written by another process (found by polling the store)', async () => {
     const s = await startServer();
     const url = await s.listen();

@@ -30,18 +30,29 @@ function typesOf(types: string | undefined): string[] {
 
 export function streamRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   const { engine, hub, options } = ctx;
-  // The newest committed event id: found once by paging (the Store has no "last id" query), then
-  // kept current by the live events this process commits (the hub sees them all).
+  // The newest committed event id, found once (the Store has no "last id" query) by a galloping
+  // then binary search on "is there an event after x" — monotonic in x, so about 2·log2(head)
+  // one-row queries — and kept current by the live events this process commits (the hub sees them all).
   let head: Promise<number> | null = null;
   const headId = async (): Promise<number> => {
     head ??= (async () => {
-      let cursor = 0;
-      for (;;) {
-        const page = await engine.store.listAllEvents({ afterId: cursor, limit: 5000 });
-        if (!page.length) return cursor;
-        cursor = page[page.length - 1]!.id;
-        if (page.length < 5000) return cursor;
+      // limit 16, not 1: the SQLite store applies the limit to its rows (up to 1000 events each),
+      // and the row holding x may have no event after x although later rows do.
+      const after = async (x: number) => (await engine.store.listAllEvents({ afterId: x, limit: 16 })).length > 0;
+      if (!(await after(0))) return 0;
+      let lo = 0; // an event exists after lo
+      let hi = 1;
+      while (await after(hi)) {
+        lo = hi;
+        hi *= 2;
       }
+      // Invariant: events after lo, none after hi. The head is the smallest x with none after it.
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (await after(mid)) lo = mid;
+        else hi = mid;
+      }
+      return hi;
     })();
     head.catch(() => (head = null));
     return Math.max(await head, hub.lastEventId);
