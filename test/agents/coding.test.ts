@@ -92,6 +92,18 @@ describe('coding driver', () => {
     expect(sh(repo, 'git', 'branch', '--list', branch)).toBe('');
   });
 
+  it('--no-worktree: works and commits in the repository itself, on its current branch', async () => {
+    const { repo, engine, dataDir } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const run = await engine.run(plan({ validate: ['node test.js'], workspace: { worktree: false, newBranch: false } }, ['claude']));
+    expect(run.status).toBe('completed');
+    const out = outputOf(run.tasks[0]!.attempts[0]!);
+    expect(out).toMatchObject({ branch: 'main', workspace: repo });
+    expect(readFileSync(join(repo, 'answer.js'), 'utf8')).toBe('module.exports = 42;\n');
+    expect(sh(repo, 'git', 'log', '-1', '--format=%B')).toContain(`Tutti-Run: ${run.id}`);
+    expect(sh(repo, 'git', 'status', '--porcelain')).toBe('');
+    expect(existsSync(join(dataDir, 'worktrees', run.id))).toBe(false);
+  });
+
   it('fails with no_changes when the agent changed nothing', async () => {
     const { engine } = await setup({ claude: { say: 'Everything looks fine to me.' } });
     const run = await engine.run(plan({}, ['claude']));
