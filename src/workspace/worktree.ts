@@ -243,6 +243,7 @@ export async function reachableFromKeptRef(repo: string, sha: string): Promise<b
 export async function removeWorkspace(ws: Pick<Workspace, 'mode' | 'dir' | 'copied' | 'repoRoot' | 'metaPath'>): Promise<string | null> {
   if (ws.mode === 'in-place') {
     rmSync(ws.metaPath, { force: true });
+    removeEmptyParents(dirname(ws.metaPath), ws.metaPath.slice(0, ws.metaPath.lastIndexOf('/worktrees/') + '/worktrees'.length));
     return null;
   }
   const blocker = await removalBlocker(ws);

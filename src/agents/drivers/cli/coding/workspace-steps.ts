@@ -78,7 +78,7 @@ export async function cleanupWorkspace(ws: Workspace, o: { final: boolean; succe
   if (!o.final) return null;
   if (o.keep) return 'keepWorktree is set';
   if (ws.mode === 'in-place') {
-    if (o.succeeded) rmSync(ws.metaPath, { force: true });
+    if (o.succeeded) await removeWorkspace(ws);
     return null;
   }
   if (o.succeeded) return removeWorkspace(ws);
