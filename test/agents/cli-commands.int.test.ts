@@ -142,6 +142,10 @@ describe('tutti dispatcher', () => {
     const r = await runCli(['dispatcher', 'create', '--dry-run', '--agent-cli', 'claude', 'Investigate failing CI'], { dataDir: tmp(), cwd: tmp(), env: e });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would start session tutti-task-investigate-failing-ci: tutti run --run-id run_\w+ .* --agent-cli claude -- Investigate failing CI/);
+    // The path rules and the budget reach each agent's run.
+    const j = await runCli(['dispatcher', 'create', '--dry-run', '--json', '--agent-cli', 'claude', '--allow-path', 'src/**', '--forbid-path', 'dist/', '--budget-usd', '0.5', '--budget-tokens', '9000', 'Investigate failing CI'], { dataDir: tmp(), cwd: tmp(), env: e });
+    const [spec] = JSON.parse(j.stdout) as Array<{ command: string[] }>;
+    expect(spec!.command.join(' ')).toContain('--allow-path src/** --forbid-path dist/ --budget-usd 0.5 --budget-tokens 9000 -- Investigate failing CI');
     const list = await runCli(['live', 'list', '--json'], { dataDir: tmp(), env: e });
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
