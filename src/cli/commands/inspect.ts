@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { blockedSteps } from '../../compat/orchestrator/shapes.js';
 import { TuttiError } from '../../core/errors.js';
 import { isTerminalRunStatus, RUN_STATUSES, type RunStatus } from '../../core/model.js';
 import { openEngine, type EngineFlags } from '../context.js';
@@ -23,7 +24,12 @@ export function registerInspect(program: Command): void {
         const view = await engine.getRun(id);
         if (!view) notFound(id);
         if (flags.json) printJson(view);
-        else process.stdout.write(`${runDetails(view)}\n`);
+        else {
+          process.stdout.write(`${runDetails(view)}\n`);
+          // Pending tasks traced to the task holding them up (seed 003: "tasks stuck in pending").
+          const chains = blockedSteps(view.tasks).filter((b) => b.kind === 'dependencies' && b.reason.includes('(pending behind'));
+          if (chains.length) process.stdout.write(`why pending:\n${chains.slice(0, 20).map((b) => `  ${b.reason}`).join('\n')}${chains.length > 20 ? `\n  … ${chains.length - 20} more` : ''}\n`);
+        }
         return EXIT.ok;
       } finally {
         await engine.stop();

@@ -67,31 +67,65 @@ export function describeReason(r: BlockedReason): string {
 }
 
 /**
- * Why each unfinished step is not running. A pending step is traced to what its dependencies wait
- * on, so "stuck in pending" names the root cause (`step-3 waits on step-1, which is blocked: no
- * capable agent: …`), and a dependency cycle among unfinished steps is named as such.
+ * Why each unfinished step is not running. A pending step names the unfinished steps it waits on
+ * and, for a pending one, the step at the root of the chain (`step-3 waits on step-2 (pending
+ * behind step-1, which is blocked: no capable agent: …)`), so "stuck in pending" gets its cause.
+ * Linear in the number of steps (roots are memoised).
  */
 export function blockedSteps(tasks: readonly TaskView[]): BlockedStep[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const unfinished = new Set(['pending', 'ready', 'blocked', 'running', 'awaiting_approval']);
-  const state = (t: TaskView, seen: ReadonlySet<string>): string => {
+  const unfinished = (t: TaskView | undefined): t is TaskView => t !== undefined && ['pending', 'ready', 'blocked', 'running', 'awaiting_approval'].includes(t.status);
+  const waits = (t: TaskView): TaskView[] =>
+    t.blockedReason?.kind === 'dependencies' ? t.blockedReason.waitingOn.map((d) => byId.get(d)).filter(unfinished) : [];
+  const stateOf = (t: TaskView): string => {
     if (t.status === 'running') return 'is running';
     const r = t.blockedReason;
-    if (!r) return `is ${t.status}`;
-    if (r.kind !== 'dependencies') return `is ${t.status === 'blocked' ? 'blocked' : t.status}: ${describeReason(r)}`;
-    if (seen.has(t.id)) return `is in a dependency cycle (${[...seen, t.id].join(' → ')})`;
-    const next = new Set(seen).add(t.id);
-    const waits = r.waitingOn.map((d) => {
-      const dep = byId.get(d);
-      if (!dep) return `${d} (unknown)`;
-      return unfinished.has(dep.status) ? `${d}, which ${state(dep, next)}` : `${d} (${dep.status})`;
-    });
-    return `waits on ${waits.join('; ')}`;
+    return r ? `is ${t.status}: ${describeReason(r)}` : `is ${t.status}`;
+  };
+  const roots = new Map<string, TaskView | 'cycle'>();
+  const rootOf = (t: TaskView): TaskView | 'cycle' => {
+    const path: TaskView[] = [];
+    const onPath = new Set<string>();
+    let cur: TaskView = t;
+    let found: TaskView | 'cycle' | undefined;
+    for (;;) {
+      const known = roots.get(cur.id);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      if (onPath.has(cur.id)) {
+        found = 'cycle';
+        break;
+      }
+      const next = waits(cur)[0];
+      if (!next) {
+        found = cur;
+        break;
+      }
+      path.push(cur);
+      onPath.add(cur.id);
+      cur = next;
+    }
+    for (const p of path) roots.set(p.id, found);
+    return found;
   };
   const out: BlockedStep[] = [];
   for (const t of tasks) {
-    if (!t.blockedReason || t.status === 'running') continue;
-    out.push({ taskId: t.id, kind: t.blockedReason.kind, reason: `${t.id} ${state(t, new Set())}` });
+    const r = t.blockedReason;
+    if (!r || t.status === 'running') continue;
+    if (r.kind !== 'dependencies') {
+      out.push({ taskId: t.id, kind: r.kind, reason: `${t.id} ${stateOf(t)}` });
+      continue;
+    }
+    const deps = waits(t);
+    const described = deps.slice(0, 5).map((d) => {
+      if (d.status !== 'pending') return `${d.id}, which ${stateOf(d)}`;
+      const root = rootOf(d);
+      return root === 'cycle' ? `${d.id} (pending in a dependency cycle)` : `${d.id} (pending behind ${root.id}, which ${stateOf(root)})`;
+    });
+    const more = deps.length > 5 ? ` and ${deps.length - 5} more` : '';
+    out.push({ taskId: t.id, kind: r.kind, reason: deps.length ? `${t.id} waits on ${described.join('; ')}${more}` : `${t.id} waits on ${r.waitingOn.join(', ')}` });
   }
   return out;
 }
