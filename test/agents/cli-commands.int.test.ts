@@ -71,6 +71,18 @@ describe('tutti --agent-cli (run is the default command)', () => {
     expect(sh(repo, 'git', 'worktree', 'list')).toContain(orphan.dir);
   });
 
+  it('--budget-tokens: a session past the budget is stopped, its work kept on the branch, and the run fails saying so', async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
+    // The fake claude reports 150 tokens when it ends: past a 100-token budget.
+    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    const r = await runCli(['--agent-cli', 'claude', '--budget-tokens', '100', '--max-iterations', '3', 'set the answer'], { dataDir: tmp(), cwd: repo, env: e });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('claude stopped: budget exhausted: this attempt used 150 tokens of its share of 100 tokens (run limit 100 tokens)');
+    expect(r.stdout).toContain('1 attempt');
+    const runId = /run (run_\w+)/.exec(r.stdout)![1]!;
+    expect(sh(repo, 'git', 'show', `tutti/${runId}/main:answer.js`)).toBe('module.exports = 42;');
+  });
+
   it('with no CLI able to work, ends failed, naming each CLI and why', async () => {
     const repo = gitRepo({ 'a.txt': 'a\n' });
     const { env: e } = env({ claude: { modes: ['auth'] }, codex: { modes: ['auth'] } }, ['claude', 'codex']);
