@@ -79,6 +79,10 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` — skippe
     // The runs page asks for the token, then lists runs live.
     await page.goto(`${serve.url}/#/runs`);
     await page.waitForSelector('[data-testid="token-input"]');
+    // A wrong token is refused (401) and the prompt comes back.
+    await page.fill('[data-testid="token-input"]', `${TOKEN}-wrong`);
+    await page.click('[data-testid="token-save"]');
+    await page.waitForSelector('[data-testid="token-error"]');
     await page.fill('[data-testid="token-input"]', TOKEN);
     await page.click('[data-testid="token-save"]');
     await page.waitForSelector('[data-testid="runs-table"]');
