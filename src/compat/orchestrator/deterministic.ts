@@ -68,13 +68,20 @@ function selectorFor(agents: readonly AgentShape[], type: string, capability: st
   return { agentType: type, capabilities: caps };
 }
 
+/** Retry of a step: attempts in all, and the delay before the second, ms. */
+export interface StepRetry {
+  maxAttempts: number;
+  initialBackoffMs: number;
+}
+
 /** Seed steps as engine tasks (prompt tasks selecting by type and capabilities). */
-export function stepsToTasks(steps: readonly PlanStep[]): PlanInput['tasks'] {
+export function stepsToTasks(steps: readonly PlanStep[], retry?: StepRetry): PlanInput['tasks'] {
+  const r = retry && retry.maxAttempts > 1 ? { retry: { maxAttempts: retry.maxAttempts, backoff: { initialMs: retry.initialBackoffMs } } } : {};
   return steps.map((s) => {
     const agent = s.agentId
       ? { id: s.agentId }
       : { ...(s.agentType ? { type: s.agentType } : {}), ...(s.requiredCapabilities.length ? { capabilities: s.requiredCapabilities } : {}) };
-    return { id: s.id, title: s.title, prompt: s.description ?? s.title, ...(s.input !== undefined ? { input: s.input } : {}), ...(Object.keys(agent).length ? { agent } : {}), dependsOn: s.dependencies };
+    return { id: s.id, title: s.title, prompt: s.description ?? s.title, ...(s.input !== undefined ? { input: s.input } : {}), ...(Object.keys(agent).length ? { agent } : {}), dependsOn: s.dependencies, ...r };
   });
 }
 

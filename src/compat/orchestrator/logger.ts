@@ -211,7 +211,9 @@ export class OrchestrationLogger {
           await store.pruneLogs({ before: this.#now() - this.#retentionMs, keep: this.#maxEntries });
         }
       } catch (e) {
+        // Kept for the next flush, but never more than the cap (the oldest go first).
         this.#buffer = [...batch, ...this.#buffer];
+        if (this.#buffer.length > this.#maxEntries) this.#buffer = this.#buffer.slice(-this.#maxEntries);
         throw e;
       }
     })();

@@ -21,8 +21,8 @@ import { createStateSessions, type StateSessions } from '../../memory/state-sess
 import type { StateStore } from '../../store/state-types.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_AGENTS } from './capabilities.js';
-import { CONTEXT_KEY, SESSION_MARK, createContextHooks, readContext } from './context.js';
-import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks } from './deterministic.js';
+import { SESSION_MARK, createContextHooks, mergeContext, readContext } from './context.js';
+import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks, type StepRetry } from './deterministic.js';
 import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger, type OrchestrationLoggerOptions } from './logger.js';
 import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
 import { agentInfoOf, agentStatsOf, isParallelizable, seedSteps, sessionStatusOf, type AgentStats } from './shapes.js';
@@ -70,6 +70,12 @@ export interface OrchestratorOptions {
   logger?: OrchestrationLogger | Omit<OrchestrationLoggerOptions, 'store'>;
   /** Longest wait for the planner, ms. @default 120000 */
   planTimeoutMs?: number;
+  /**
+   * Fault tolerance (seed 003): attempts per step in all; a retry goes to a different capable
+   * agent when there is one (the engine prefers agents that have not failed the step).
+   * @default { maxAttempts: 2, initialBackoffMs: 1000 }
+   */
+  retry?: Partial<StepRetry>;
   /** Mirror the engine events of sessions (task started, failed, blocked…) into the logger. @default true */
   mirrorEvents?: boolean;
 }
@@ -112,6 +118,9 @@ export class Orchestrator {
   #closed = false;
   /** Seed details (descriptions, capability objects, metadata) of agents registered here. */
   readonly #details = new Map<string, { description: string; capabilities: AgentInfo['capabilities']; metadata: Record<string, unknown> }>();
+  /** Sessions created here (their events are logged whatever their id). */
+  readonly #sessions = new Set<string>();
+  readonly #attemptAgents = new Map<string, string>();
   /** Whether the engine has the deterministic driver (only engines made here do). */
   #deterministic = false;
 
@@ -335,7 +344,7 @@ export class Orchestrator {
   /**
    * Plans a goal and starts executing it (seed 003). The answer is the session at creation
    * (status `planning` or `executing`); poll {@link getOrchestrationStatus} for progress.
-   * @throws TuttiError `ERR_INVALID_INPUT` (empty goal), PlanValidationError (`ERR_CYCLE`,
+   * @throws TuttiError `ERR_INVALID_INPUT` (empty goal, a used or malformed `sessionId`), PlanValidationError (`ERR_CYCLE`,
    *   `ERR_NO_CAPABLE_AGENT`, `ERR_UNKNOWN_DEPENDENCY`, `ERR_DUPLICATE_TASK`), PlannerError
    *   `ERR_PLANNER_FAILED`. Each is logged (level error) under the session id first.
    */
@@ -343,10 +352,14 @@ export class Orchestrator {
     if (typeof goal !== 'string' || goal.trim() === '') throw new TuttiError('ERR_INVALID_INPUT', 'orchestrate needs a goal');
     await this.initialize();
     const engine = this.engine;
-    const sessionId = `orch-${Date.now()}-${randomToken(3)}`;
+    const sessionId = options.sessionId ?? `orch-${Date.now()}-${randomToken(3)}`;
+    this.#sessions.add(sessionId);
     const log = { sessionId };
     this.logger.info('orchestrator', 'Starting orchestration', { ...log, data: { goal, ...(options.userId ? { userId: options.userId } : {}), ...(options.chatId ? { chatId: options.chatId } : {}) } });
     try {
+      if (options.sessionId !== undefined && (await engine.store.getRun(options.sessionId))) {
+        throw new TuttiError('ERR_INVALID_INPUT', `session '${options.sessionId}' exists: a session id is used once`, { details: { sessionId: options.sessionId } });
+      }
       const planned = await this.#plan(goal, sessionId, options);
       let steps = await this.#place(planned);
       if (!this.#ownsEngine && options.initialContext && Object.keys(options.initialContext).length) {
@@ -358,7 +371,8 @@ export class Orchestrator {
       this.logger.info('orchestrator', 'Task plan created', { ...log, data: { stepCount: steps.length, parallelizable } });
       // The shared context exists before the first step can start.
       if (options.initialContext && Object.keys(options.initialContext).length) {
-        await engine.store.applyState(sessionId, [{ op: 'set', key: CONTEXT_KEY, owner: '', type: 'shared', value: options.initialContext, expiresAt: null }], Date.now());
+        const initial = options.initialContext;
+        await mergeContext(engine.store, sessionId, (current) => ({ ...current, ...initial }), Date.now);
       }
       const firstLine = goal.trim().split('\n')[0]!;
       await engine.createRun(
@@ -374,7 +388,7 @@ export class Orchestrator {
             ...(options.initialContext ? { initialContext: options.initialContext } : {}),
             plan: { steps: seedSteps(steps), parallelizable },
           },
-          tasks: stepsToTasks(steps),
+          tasks: stepsToTasks(steps, { maxAttempts: this.#options.retry?.maxAttempts ?? 2, initialBackoffMs: this.#options.retry?.initialBackoffMs ?? 1000 }),
         },
         { runId: sessionId },
       );
@@ -442,9 +456,19 @@ export class Orchestrator {
 
   /** Engine events of sessions as log entries (task and agent levels of the seed). */
   #logEvent(e: EventRecord): void {
-    if (!e.runId.startsWith('orch-')) return;
+    if (!e.runId.startsWith('orch-') && !this.#sessions.has(e.runId)) return;
     const d = e.data ?? {};
-    const ctx = { sessionId: e.runId, ...(e.taskId ? { taskId: e.taskId } : {}), ...(typeof d.agentId === 'string' ? { agentId: d.agentId } : {}) };
+    // Attempt ends do not carry the agent: remember it from the start.
+    const key = `${e.runId}\u0000${e.taskId ?? ''}\u0000${e.attempt ?? 0}`;
+    let agentId = typeof d.agentId === 'string' ? d.agentId : undefined;
+    if (e.type === 'attempt:started' && agentId) {
+      if (this.#attemptAgents.size > 10_000) this.#attemptAgents.clear();
+      this.#attemptAgents.set(key, agentId);
+    } else if (e.type.startsWith('attempt:')) {
+      agentId ??= this.#attemptAgents.get(key);
+      this.#attemptAgents.delete(key);
+    }
+    const ctx = { sessionId: e.runId, ...(e.taskId ? { taskId: e.taskId } : {}), ...(agentId ? { agentId } : {}) };
     const L = this.logger;
     switch (e.type) {
       case 'run:started':

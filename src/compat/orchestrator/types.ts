@@ -123,6 +123,11 @@ export interface OrchestrateOptions {
   /** Shared context every step receives; each step's result is added to it for later steps. */
   initialContext?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /**
+   * tutti extension: the session id (the run id), e.g. of a `stateManager` session created
+   * first. @default `orch-<epoch ms>-<random>`
+   */
+  sessionId?: string;
   /** tutti extension: the plan's steps (skips the planner). */
   steps?: Array<Partial<PlanStep> & { title: string }>;
 }
