@@ -1,5 +1,5 @@
 /** One CLI run and fallback chains, against the scripted fake CLI (real processes, real event streams). */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_ADAPTERS, chainError, runChain, runCli, type CliName } from '../../src/agents/drivers/cli/index.js';
@@ -97,6 +97,31 @@ describe('runCli', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 500);
     expect((await run('gemini', { ...common, signal: ac.signal })).kind).toBe('cancelled');
+  });
+});
+
+describe('cursor (plain text; not on npm, so a stand-in script here)', () => {
+  function cursorBin(body: string): string {
+    const dir = tmp('tutti-cursor-');
+    writeFileSync(join(dir, 'cursor-agent'), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, 'cursor-agent'), 0o755);
+    return dir;
+  }
+
+  it('runs headless with -p and text output; its words are the final message; exit 0 is success', async () => {
+    const { common, cwd } = setup({});
+    const bin = cursorBin('printf "%s\\n" "$@" > args.txt; echo changed > out.txt; echo "Edited out.txt."; echo "All done."');
+    const r = await runCli({ ...common, env: { ...common.env, PATH: systemPath(bin) }, adapter: CLI_ADAPTERS.cursor, invocation: { ...common.invocation, model: 'gpt-5' } });
+    expect(r).toMatchObject({ cli: 'cursor', kind: 'succeeded', exitCode: 0 });
+    expect(r.finalText).toContain('All done.');
+    expect(readFileSync(join(cwd, 'args.txt'), 'utf8').split('\n').filter(Boolean)).toEqual(['-p', 'do the thing', '--output-format', 'text', '--force', '--model', 'gpt-5']);
+  });
+
+  it('not logged in is auth (a fallback), and a missing cursor-agent is not installed', async () => {
+    const { common } = setup({});
+    const bin = cursorBin('echo "Error: Not logged in. Run cursor-agent login." >&2; exit 1');
+    expect(await runCli({ ...common, env: { ...common.env, PATH: systemPath(bin) }, adapter: CLI_ADAPTERS.cursor })).toMatchObject({ kind: 'auth', exitCode: 1 });
+    expect(await runCli({ ...common, adapter: CLI_ADAPTERS.cursor })).toMatchObject({ kind: 'not_installed' });
   });
 });
 
