@@ -46,7 +46,7 @@ describe('tutti --agent-cli (run is the default command)', () => {
     const ctx = join(tmp(), 'context.md');
     writeFileSync(ctx, '# House rules\nAnswers are numbers.\n');
     const { env: e, record } = env({ claude: { modes: ['auth'] }, gemini: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude', 'gemini']);
-    const r = await runCli(['--agent-cli', 'claude,codex,gemini', '--validate', 'node test.js', '--context', ctx, 'fix the failing test'], { dataDir: tmp(), cwd: repo, env: e });
+    const r = await runCli(['--agent-cli', 'claude,codex,gemini', '--validate', 'node test.js', '--context', ctx, '--model', 'm1', 'fix the failing test'], { dataDir: tmp(), cwd: repo, env: e });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/\[tutti\] claude: not authenticated: Not logged in · Please run \/login.* → trying codex/);
     expect(r.stderr).toMatch(/\[tutti\] codex: codex is not installed .* → trying gemini/);
@@ -57,6 +57,10 @@ describe('tutti --agent-cli (run is the default command)', () => {
     expect(r.stdout).toContain(`done main: validated ${sh(repo, 'git', 'rev-parse', `tutti/${runId}/main`).slice(0, 12)} on tutti/${runId}/main`);
     expect(sh(repo, 'git', 'show', `tutti/${runId}/main:answer.js`)).toBe('module.exports = 42;');
     expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).toContain('## Context\n# House rules');
+    // The headless argv: the prompt as an argument, the event stream, no trust prompt, the --model.
+    const args = JSON.parse(readFileSync(join(record, 'gemini.0.args.json'), 'utf8')) as string[];
+    expect(args.slice(2)).toEqual(['-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo', '-m', 'm1']);
+    expect(JSON.parse(readFileSync(join(record, 'claude.0.args.json'), 'utf8'))).toEqual(expect.arrayContaining(['--output-format', 'stream-json', '--verbose', '--model', 'm1']));
   });
 
   it('on start, reconciles the repository\'s worktrees with the store and reports orphans', async () => {
