@@ -83,7 +83,7 @@ export function orchestratorRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         tags,
         security,
         summary: 'Start an orchestrated session from a goal',
-        description: 'Creates a run: one step doing the goal, or the given `steps` (a DAG through `dependencies`). A cycle answers 400 `ERR_CYCLE`, a step no agent can do 400 `ERR_NO_CAPABLE_AGENT`, each naming the steps.',
+        description: 'Plans the goal into steps (or takes the given `steps`, a DAG through `dependencies`) and creates their run. A cycle answers 400 `ERR_CYCLE`, a step no agent can do 400 `ERR_NO_CAPABLE_AGENT`, each naming the steps.',
         body: orchestrateBody,
         response: { 201: session, 400: errorResponse },
       },

@@ -77,8 +77,11 @@ export interface SeedStats {
   agentsByType: Record<string, number>;
 }
 
-/** The steps of an orchestrate request: its steps, or one step doing the whole goal (on `agent`, when given). */
-export function stepsOfRequest(req: OrchestrateRequest): NonNullable<OrchestrateOptions['steps']> {
+/**
+ * The steps of an orchestrate request: its steps; with `agent`, one step doing the whole goal on
+ * that agent; else undefined (the orchestrator's planner splits the goal, as in seed 003).
+ */
+export function stepsOfRequest(req: OrchestrateRequest): OrchestrateOptions['steps'] {
   if (req.steps) {
     return req.steps.map((s, i) => ({
       id: s.id ?? `step-${i + 1}`,
@@ -90,6 +93,7 @@ export function stepsOfRequest(req: OrchestrateRequest): NonNullable<Orchestrate
       ...(s.input !== undefined ? { input: s.input } : {}),
     }));
   }
+  if (!req.agent) return undefined;
   const firstLine = req.goal.split('\n')[0]!;
   return [
     {
@@ -174,12 +178,13 @@ export function createEngineOrchestratorBackend(engine: Engine, options: { orche
   const notFound = (id: string) => new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
   return {
     async orchestrate(req) {
+      const steps = stepsOfRequest(req);
       return facade.orchestrate(req.goal, {
         ...(req.userId ? { userId: req.userId } : {}),
         ...(req.chatId ? { chatId: req.chatId } : {}),
         ...(req.initialContext ? { initialContext: req.initialContext } : {}),
         metadata: { source: 'api/orchestrator', ...req.metadata },
-        steps: stepsOfRequest(req),
+        ...(steps ? { steps } : {}),
       });
     },
     async getSession(id) {

@@ -14,7 +14,7 @@ export const orchestrateBody = z.strictObject({
   agent: z
     .strictObject({ id: idSchema.optional(), type: capabilityName.optional(), capabilities: z.array(capabilityName).max(64).optional() })
     .optional()
-    .describe('tutti extension: who runs a one-step goal. Default: any agent whose driver takes a prompt task.'),
+    .describe('tutti extension: run the goal as one step on this agent (no planning).'),
   steps: z
     .array(
       z.strictObject({
@@ -30,7 +30,7 @@ export const orchestrateBody = z.strictObject({
     .min(1)
     .max(10_000)
     .optional()
-    .describe('tutti extension: the plan’s steps. Default: one step doing the whole goal.'),
+    .describe('tutti extension: the plan’s steps. Default: the orchestrator’s planner splits the goal into steps (planner, researcher, coder, reviewer agents).'),
 });
 export type OrchestrateRequest = z.output<typeof orchestrateBody>;
 
