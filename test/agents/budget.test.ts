@@ -126,6 +126,8 @@ describe('budgets through the engine', () => {
     // The soft limit (80%) was reported once, by the attempt that crossed it.
     const soft = succeeded.flatMap((a) => outputOf(a).budget!.soft);
     expect(soft).toEqual(['budget soft limit: 300 tokens of 300 tokens spent (80%)']);
+    const crossing = succeeded.find((a) => outputOf(a).budget!.soft.length)!;
+    expect(readFileSync(join(dataDir, crossing.logPath!), 'utf8')).toContain('[tutti] budget soft limit: 300 tokens of 300 tokens spent (80%)');
     // The count is durable.
     expect(JSON.parse(readFileSync(join(dataDir, 'budgets', encodeURIComponent(`${run.id}/coder`) + '.json'), 'utf8'))).toMatchObject({ spent: { tokens: 300 } });
     await engine.stop();

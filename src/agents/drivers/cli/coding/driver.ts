@@ -10,8 +10,8 @@
  * `allowedPaths`, `forbiddenPaths`, `validate`, `workspace` (docs/coding-agents.md). A failed
  * attempt's error message carries what the next iteration needs (the failing command's output).
  */
-import { statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { errorMessage } from '../../../../core/errors.js';
 import type { AttemptError, Usage } from '../../../../core/model.js';
 import type { AgentDriver, AttemptContext, AttemptResult } from '../../../types.js';
@@ -136,6 +136,13 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
   const r = await ledger.reserve(budgetKey(ctx.runId, ctx.agent.id), config.budget, signal, (line) => {
     soft.push(line);
     info(line);
+    // Durable too: the attempt's log keeps the soft-limit line (tutti logs, the API).
+    try {
+      mkdirSync(dirname(ctx.logPath), { recursive: true });
+      appendFileSync(ctx.logPath, `\n[tutti] ${line}\n`);
+    } catch {
+      // the output keeps it anyway
+    }
   });
   if (r === null) return { status: 'cancelled', output: out };
   if (r.exhausted) return { status: 'failed', error: { kind: 'non_retryable', message: r.message, retryable: false }, output: out };
