@@ -15,7 +15,7 @@ import type { CandidateRow } from '../sqlite/rows.js';
 import { emitReady } from './transitions.js';
 import type { PgTx } from './tx.js';
 
-const CANDIDATE = `run_id, seq, id, priority, run_priority, ready_at, attempts, failed_agents, feedback, spec`;
+const CANDIDATE = `t.run_id, t.seq, t.id, t.priority, t.run_priority, t.ready_at, t.attempts, t.failed_agents, t.feedback, t.spec`;
 const MAX_PAGES = 8;
 const MAX_PAGE = 4096;
 
@@ -40,7 +40,7 @@ async function readPage(tx: PgTx, req: ClaimRequest, size: number, offset: numbe
       if (await isSaturated(tx, id)) continue;
       rows.push(
         ...(await tx.q<CandidateRow>(
-          `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND run_id = $1 AND ready_at <= $2 ORDER BY priority DESC, ready_at, seq LIMIT $3 OFFSET $4 FOR UPDATE SKIP LOCKED`,
+          `SELECT ${CANDIDATE} FROM tasks t WHERE t.status = 'ready' AND t.run_id = $1 AND t.ready_at <= $2 ORDER BY t.priority DESC, t.ready_at, t.seq LIMIT $3 OFFSET $4 FOR UPDATE SKIP LOCKED`,
           [id, tx.now, size, offset],
         )),
       );
@@ -48,18 +48,15 @@ async function readPage(tx: PgTx, req: ClaimRequest, size: number, offset: numbe
     if (req.runIds.length > 1) rows.sort((a, b) => b.run_priority - a.run_priority || b.priority - a.priority || a.ready_at! - b.ready_at! || a.seq - b.seq);
     return rows;
   }
-  // Runs at their limit (as of this transaction) would fill the page with tasks they may not start: leave them out.
-  const limited = await tx.q<{ id: string; running: number; max_concurrency: number }>(
-    `SELECT id, running, max_concurrency FROM runs WHERE max_concurrency IS NOT NULL AND status IN ('queued', 'running', 'awaiting_approval')`,
-  );
-  const saturated = limited.filter((r) => {
-    const run = tx.loaded(r.id) ?? r;
-    return run.max_concurrency !== null && run.running >= run.max_concurrency;
-  }).map((r) => r.id);
+  // Runs at their limit (as of this transaction: its own starts and finishes included) would fill
+  // the page with tasks they may not start: leave them out, in the same statement.
+  const loaded = tx.loadedRuns().filter((r) => r.max_concurrency !== null);
   return tx.q<CandidateRow>(
-    `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= $1 AND NOT (run_id = ANY($2::text[]))
-     ORDER BY run_priority DESC, priority DESC, ready_at, run_id, seq LIMIT $3 OFFSET $4 FOR UPDATE SKIP LOCKED`,
-    [tx.now, saturated, size, offset],
+    `SELECT ${CANDIDATE} FROM tasks t WHERE t.status = 'ready' AND t.ready_at <= $1
+       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id AND r.max_concurrency IS NOT NULL
+         AND COALESCE((SELECT o.running FROM unnest($2::text[], $3::int[]) AS o(id, running) WHERE o.id = r.id), r.running) >= r.max_concurrency)
+     ORDER BY t.run_priority DESC, t.priority DESC, t.ready_at, t.run_id, t.seq LIMIT $4 OFFSET $5 FOR UPDATE OF t SKIP LOCKED`,
+    [tx.now, loaded.map((r) => r.id), loaded.map((r) => r.running), size, offset],
   );
 }
 
@@ -84,14 +81,19 @@ async function lockAgents(tx: PgTx, agents: AgentRecord[]): Promise<void> {
 }
 
 /** Starts up to `limit` attempts of ready tasks, agents chosen by `req.choose`. */
+/** Unparks rate-limited tasks whose limit reset and reads every agent's version and load: one round trip. */
+const PREPARE_SQL = `WITH u AS (
+  UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= $1 AND (blocked_reason::json ->> 'kind') = 'rate_limited' RETURNING run_id, id, seq
+)
+SELECT (SELECT json_agg(u) FROM u) AS unparked,
+  (SELECT json_agg(x ORDER BY x.id) FROM (SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a) x) AS agents`;
+
 export async function claimTx(tx: PgTx, req: ClaimRequest): Promise<StartedAttempt[]> {
-  const unparked = await tx.q<{ run_id: string; id: string; seq: number }>(
-    `UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= $1 AND (blocked_reason::json ->> 'kind') = 'rate_limited' RETURNING run_id, id, seq`,
-    [tx.now],
-  );
-  await emitReady(tx, unparked);
+  const [prep] = await tx.q<{ unparked: Array<{ run_id: string; id: string; seq: number }> | null; agents: Array<{ id: string; version: number; running: number }> | null }>(PREPARE_SQL, [tx.now]);
+  // Rate-limited tasks whose limit reset are ready again.
+  await emitReady(tx, prep?.unparked ?? []);
   let size = firstPageSize(req.limit);
-  const agents = await tx.agents();
+  const agents = await tx.agents(prep?.agents ?? []);
   if (agents.every((a) => a.status !== 'active' || (a.maxConcurrency !== null && a.running >= a.maxConcurrency))) return [];
   const runs = new Map<string, RunLoad>();
   const started: StartedAttempt[] = [];
@@ -99,22 +101,14 @@ export async function claimTx(tx: PgTx, req: ClaimRequest): Promise<StartedAttem
   for (let page = 0; page < MAX_PAGES && started.length < req.limit; page++) {
     const rows = await readPage(tx, req, size, offset);
     if (rows.length === 0) break;
-    const taken = await claimPage(tx, req, rows, agents, runs, started);
-    offset += rows.length - taken;
+    const left = await claimPage(tx, req, rows, agents, runs, started);
+    // Started tasks stay `ready` in the database until the flush: only blocked ones left the ready set.
+    offset += rows.length - left;
     if (rows.length < size) break;
     size = Math.min(size * 2, MAX_PAGE);
   }
   return started;
 }
-
-const START_SQL = `WITH ins AS (
-  INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at)
-  SELECT u.run_id, u.seq, u.n, u.id, u.token, 'running', u.agent_id, $6, $7 FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $8::text[]) AS u(run_id, seq, n, id, token, agent_id)
-  RETURNING 1
-)
-UPDATE tasks t SET status = 'running', attempts = u.n, started_at = COALESCE(t.started_at, $7), blocked_reason = NULL
-FROM unnest($1::text[], $2::int[], $3::int[]) AS u(run_id, seq, n)
-WHERE t.run_id = u.run_id AND t.seq = u.seq AND (SELECT count(*) FROM ins) >= 0`;
 
 async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agents: AgentRecord[], runs: Map<string, RunLoad>, started: StartedAttempt[]): Promise<number> {
   const candidates: ClaimCandidate[] = [];
@@ -133,8 +127,7 @@ async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agen
   // Agent limits hold across workers: lock the limited agents picked, then re-check their loads.
   const picked = [...new Set(decision.assignments.map((a) => agentById.get(a.agentId)).filter((a): a is AgentRecord => a !== undefined))];
   await lockAgents(tx, picked);
-  let taken = 0;
-  const batch: { run_id: string[]; seq: number[]; n: number[]; id: string[]; token: number[]; agent: string[] } = { run_id: [], seq: [], n: [], id: [], token: [], agent: [] };
+  let left = 0;
   for (const asg of decision.assignments) {
     const entry = byKey.get(`${asg.runId}\u0000${asg.taskId}`);
     const agent = agentById.get(asg.agentId);
@@ -145,16 +138,11 @@ async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agen
     const run = (await tx.run(asg.runId))!;
     const n = row.attempts + 1;
     const token = newToken();
-    batch.run_id.push(row.run_id);
-    batch.seq.push(row.seq);
-    batch.n.push(n);
-    batch.id.push(row.id);
-    batch.token.push(token);
-    batch.agent.push(agent.id);
+    // Written with the flush (attempt row and task status), in the transaction's last statement.
+    tx.start({ runId: row.run_id, seq: row.seq, n, taskId: row.id, token, agentId: agent.id, workerId: req.workerId });
     agent.running++;
     run.running++;
     runs.get(asg.runId)!.running++;
-    taken++;
     if (run.status === 'queued') {
       run.status = 'running';
       run.started_at = tx.now;
@@ -183,15 +171,14 @@ async function claimPage(tx: PgTx, req: ClaimRequest, rows: CandidateRow[], agen
     const task = { runId: row.run_id, id: row.id, seq: row.seq, spec: candidate.spec, attempts: n, feedback: row.feedback };
     started.push({ attempt, task, agent: { ...agent } satisfies AgentRecord, workDir: run.work_dir });
   }
-  if (batch.run_id.length) await tx.q(START_SQL, [batch.run_id, batch.seq, batch.n, batch.id, batch.token, req.workerId, tx.now, batch.agent]);
   for (const b of decision.blocked) {
     const entry = byKey.get(`${b.runId}\u0000${b.taskId}`);
     if (!entry) continue;
     const res = await tx.q(`UPDATE tasks SET status = 'blocked', blocked_reason = $1 WHERE run_id = $2 AND seq = $3 AND status = 'ready' RETURNING 1`, [JSON.stringify(b.reason), b.runId, entry.row.seq]);
     if (res.length > 0) {
-      taken++;
+      left++;
       tx.emit((await tx.run(b.runId))!, { type: 'task:blocked', taskId: b.taskId, data: { reason: b.reason as BlockedReason } });
     }
   }
-  return taken;
+  return left;
 }

@@ -27,7 +27,8 @@ import * as memory from './memory.js';
 import { LOCK_NAMESPACE, MIGRATION_LOCK, PG_MIGRATIONS } from './migrations.js';
 import * as state from './state.js';
 import { endRun, finishTx, runningAttempts, unblockTx } from './transitions.js';
-import { NOTIFY_CHANNEL, PgTx, query } from './tx.js';
+import { NOTIFY_CHANNEL, PgTx, RUN_STATE, query } from './tx.js';
+import type { RunStateRow } from '../sqlite/rows.js';
 
 export { NOTIFY_CHANNEL };
 
@@ -183,13 +184,19 @@ export class PostgresStore implements Store {
    * Runs `fn` in one transaction (retried on deadlock or serialization failure).
    * @param begin statements sent with BEGIN in the same round trip (no parameters).
    */
-  async #txn<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = ''): Promise<T> {
+  async #txn<T>(fn: (c: pg.PoolClient, begun: Array<Record<string, unknown>>) => Promise<T>, begin?: (c: pg.PoolClient) => string | null): Promise<T> {
     await this.#ready();
     for (let attempt = 0; ; attempt++) {
       const c = await this.#p.connect();
       try {
-        await c.query(begin ? `BEGIN; ${begin}` : 'BEGIN');
-        const result = await fn(c);
+        const first = begin?.(c) ?? null;
+        let begun: Array<Record<string, unknown>> = [];
+        if (first) {
+          // Simple protocol: BEGIN and the first statement in one round trip.
+          const results = (await c.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[];
+          begun = results[1]!.rows as Array<Record<string, unknown>>;
+        } else await c.query('BEGIN');
+        const result = await fn(c, begun);
         await c.query('COMMIT');
         c.release();
         return result;
@@ -206,12 +213,16 @@ export class PostgresStore implements Store {
   }
 
   /** A scheduling transaction with a fresh working set, flushed (events, runs) before commit. */
-  #write<T>(now: number, fn: (tx: PgTx) => Promise<T>, options: { writer?: string } = {}): Promise<{ result: T; events: EventRecord[] }> {
-    return this.#txn(async (c) => {
+  #write<T>(now: number, fn: (tx: PgTx) => Promise<T>, options: { writer?: string; lockRuns?: readonly string[] } = {}): Promise<{ result: T; events: EventRecord[] }> {
+    const ids = [...new Set(options.lockRuns ?? [])].sort();
+    // The runs known up front are locked (in id order) by a statement sent with BEGIN.
+    const begin = ids.length ? (c: pg.PoolClient) => `SELECT ${RUN_STATE} FROM runs WHERE id IN (${ids.map((id) => c.escapeLiteral(id)).join(', ')}) ORDER BY id FOR UPDATE` : undefined;
+    return this.#txn(async (c, begun) => {
       const tx = new PgTx(c, now, this.#agentCache, this.#specCache, options.writer ?? '');
+      if (ids.length) tx.adoptLocked(begun.map(simpleRunRow));
       const result = await fn(tx);
       return { result, events: await tx.flush() };
-    });
+    }, begin);
   }
 
   async #read<T>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -369,14 +380,13 @@ export class PostgresStore implements Store {
           );
         }
         const finishes = req.finishes ?? [];
-        // Runs of the finishes locked in id order: two workers finishing in the same runs cannot deadlock.
-        await tx.lockRuns(finishes.map((f) => f.ref.runId));
         const finished = [];
         for (const f of finishes) finished.push(await finishTx(tx, f, random));
         const started = req.limit > 0 ? await claimTx(tx, req) : [];
         return { creates, finished, started };
       },
-      { writer: req.workerId },
+      // Runs of the finishes locked in id order: two workers finishing in the same runs cannot deadlock.
+      { writer: req.workerId, lockRuns: (req.finishes ?? []).map((f) => f.ref.runId) },
     );
     const out: ClaimResult = { started: result.started, finished: result.finished, events };
     if (req.newRuns) {
@@ -600,6 +610,28 @@ export class PostgresStore implements Store {
   async maintainMemoryIndex(): Promise<void> {
     await this.#ready();
   }
+}
+
+/** A run row read by the simple protocol (every value is text). */
+function simpleRunRow(r: Record<string, unknown>): RunStateRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: r.id as string,
+    status: r.status as RunStateRow['status'],
+    priority: Number(r.priority),
+    max_concurrency: num(r.max_concurrency),
+    started_at: num(r.started_at),
+    finished_at: num(r.finished_at),
+    error: (r.error as string | null) ?? null,
+    tasks_total: Number(r.tasks_total),
+    tasks_finished: Number(r.tasks_finished),
+    tasks_failed: Number(r.tasks_failed),
+    running: Number(r.running),
+    last_seq: Number(r.last_seq),
+    work_dir: (r.work_dir as string | null) ?? null,
+    approval_ttl_ms: num(r.approval_ttl_ms),
+    expires_at: num(r.expires_at),
+  };
 }
 
 const RUNNING_OF_AGENT = `(SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running')`;

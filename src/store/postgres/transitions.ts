@@ -54,8 +54,15 @@ FROM task_edges e
 WHERE e.run_id = $1 AND e.parent = $2 AND t.run_id = e.run_id AND t.seq = e.child AND EXISTS (SELECT 1 FROM f)
 RETURNING t.seq, t.id, t.kind, t.status, t.pending_deps, t.spec`;
 
+type ChildRow = { seq: number; id: string; kind: string; status: string; pending_deps: number; spec: string };
+
 export async function succeedTask(tx: PgTx, run: RunStateRow, seq: number, id: string, failures: number, failedAgents: string | null): Promise<void> {
-  const children = await tx.q<{ seq: number; id: string; kind: string; status: string; pending_deps: number; spec: string }>(SUCCEED_SQL, [run.id, seq, tx.now, failures, failedAgents]);
+  const children = await tx.q<ChildRow>(SUCCEED_SQL, [run.id, seq, tx.now, failures, failedAgents]);
+  await succeeded(tx, run, id, children);
+}
+
+/** The events and counts of a task that succeeded (its row and dependants already updated). */
+async function succeeded(tx: PgTx, run: RunStateRow, id: string, children: ChildRow[]): Promise<void> {
   run.tasks_finished++;
   tx.emit(run, { type: 'task:succeeded', taskId: id });
   children.sort((a, b) => a.seq - b.seq);
@@ -168,12 +175,31 @@ FROM tasks t
 WHERE t.run_id = $1 AND t.id = $2 AND a.run_id = t.run_id AND a.task_seq = t.seq AND a.n = $3 AND a.token = $4 AND a.status = 'running'
 RETURNING a.agent_id, a.started_at, t.seq, t.id, t.kind, t.status, t.failures, t.failed_agents, t.iterations`;
 
+/**
+ * The common path in one statement: the attempt succeeds (fenced by its token), its task (if still
+ * running) succeeds, and the dependants whose last dependency it was become ready.
+ */
+const FINISH_SUCCEED_SQL = `WITH a AS (${FINISH_SQL}),
+f AS (
+  UPDATE tasks t SET status = 'succeeded', finished_at = $14 FROM a WHERE t.run_id = $1 AND t.seq = a.seq AND a.status = 'running' RETURNING t.seq
+),
+d AS (
+  UPDATE tasks t SET pending_deps = t.pending_deps - 1,
+    status = CASE WHEN t.pending_deps = 1 AND t.status = 'pending' THEN 'ready' ELSE t.status END,
+    ready_at = CASE WHEN t.pending_deps = 1 AND t.status = 'pending' THEN $14 ELSE t.ready_at END
+  FROM task_edges e, f
+  WHERE e.run_id = $1 AND e.parent = f.seq AND t.run_id = e.run_id AND t.seq = e.child
+  RETURNING t.seq, t.id, t.kind, t.status, t.pending_deps, t.spec
+)
+SELECT a.*, (SELECT json_agg(d) FROM d) AS children FROM a`;
+
 /** Applies one attempt finish, fenced by its token: a stale token changes nothing (`applied: false`). */
 export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number): Promise<FinishOutcome> {
   const { runId, taskId, n } = f.ref;
   const run = await tx.run(runId);
   if (!run) return { ref: f.ref, applied: false };
-  const row = await tx.one<FinishTaskRow & { agent_id: string; started_at: number }>(FINISH_SQL, [
+  const fast = f.status === 'succeeded' && !isTerminalRunStatus(run.status);
+  const row = await tx.one<FinishTaskRow & { agent_id: string; started_at: number; children?: ChildRow[] | null }>(fast ? FINISH_SUCCEED_SQL : FINISH_SQL, [
     runId,
     taskId,
     n,
@@ -187,6 +213,7 @@ export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number)
     f.summary ?? null,
     toJson(f.usage),
     f.logPath ?? null,
+    ...(fast ? [tx.now] : []),
   ]);
   if (!row) return { ref: f.ref, applied: false };
   const task: FinishTaskRow = row;
@@ -221,7 +248,8 @@ export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number)
   }
 
   if (f.status === 'succeeded') {
-    await succeedTask(tx, run, task.seq, taskId, task.failures, task.failed_agents);
+    if (fast) await succeeded(tx, run, taskId, row.children ?? []);
+    else await succeedTask(tx, run, task.seq, taskId, task.failures, task.failed_agents);
   } else if (f.status === 'interrupted') {
     await tx.q(`UPDATE tasks SET status = 'ready', ready_at = $1 WHERE run_id = $2 AND seq = $3 AND status = 'running'`, [now, runId, task.seq]);
     tx.emit(run, { type: 'task:ready', taskId });

@@ -36,6 +36,17 @@ export async function query<T>(c: Pick<PoolClient, 'query'>, text: string, value
   return res.rows as T[];
 }
 
+/** An attempt started by this transaction, written by the flush. */
+export interface PendingStart {
+  runId: string;
+  seq: number;
+  n: number;
+  taskId: string;
+  token: number;
+  agentId: string;
+  workerId: string;
+}
+
 interface PendingEvents {
   run: RunStateRow;
   firstSeq: number;
@@ -62,6 +73,18 @@ up AS (
   RETURNING r.id
 ),
 -- Wakes listening workers (delivered at commit): tasks became ready.
+ins AS (
+  INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at)
+  SELECT u.run_id, u.seq, u.n, u.id, u.token, 'running', u.agent_id, u.worker_id, $5
+  FROM unnest($18::text[], $19::int[], $20::int[], $21::text[], $22::bigint[], $23::text[], $24::text[]) AS u(run_id, seq, n, id, token, agent_id, worker_id)
+  RETURNING 1
+),
+st AS (
+  UPDATE tasks t SET status = 'running', attempts = u.n, started_at = COALESCE(t.started_at, $5), blocked_reason = NULL
+  FROM unnest($18::text[], $19::int[], $20::int[]) AS u(run_id, seq, n)
+  WHERE t.run_id = u.run_id AND t.seq = u.seq
+  RETURNING 1
+),
 notify AS (SELECT pg_notify('${NOTIFY_CHANNEL}', $17::text) WHERE $17::text IS NOT NULL)
 SELECT id, run_id, seq, (SELECT count(*) FROM up) AS updated, (SELECT count(*) FROM notify) AS notified FROM ev`;
 
@@ -69,6 +92,23 @@ export class PgTx {
   readonly #runs = new Map<string, { row: RunStateRow; original: RunStateRow }>();
   readonly #events = new Map<string, PendingEvents>();
   #emitted = 0;
+  readonly #starts: PendingStart[] = [];
+
+  /** Records a started attempt (its row and its task's status are written by {@link flush}). */
+  start(s: PendingStart): void {
+    this.#starts.push(s);
+  }
+
+  /** Runs loaded (and locked) by this transaction, with their state as of now. */
+  loadedRuns(): RunStateRow[] {
+    return [...this.#runs.values()].map((e) => e.row);
+  }
+
+  /** Registers runs locked by a statement sent with BEGIN. */
+  adoptLocked(rows: RunStateRow[]): void {
+    for (const row of rows) if (!this.#runs.has(row.id)) this.#runs.set(row.id, { row, original: { ...row } });
+  }
+
   /** Agents this transaction locked (their loads are exact until it commits). */
   readonly lockedAgents = new Set<string>();
 
@@ -100,11 +140,13 @@ export class PgTx {
     return spec;
   }
 
-  /** Every agent with its load (running attempts, this transaction's changes included). */
-  async agents(): Promise<AgentRecord[]> {
-    const rows = await this.q<{ id: string; version: number; running: number }>(
-      `SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a ORDER BY a.id`,
-    );
+  /** Every agent with its load (running attempts, this transaction's changes included); `loads` when already read. */
+  async agents(loads?: Array<{ id: string; version: number; running: number }>): Promise<AgentRecord[]> {
+    const rows =
+      loads ??
+      (await this.q<{ id: string; version: number; running: number }>(
+        `SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a ORDER BY a.id`,
+      ));
     const out: AgentRecord[] = [];
     for (const r of rows) {
       let cached = this.agentCache.get(r.id);
@@ -180,7 +222,9 @@ export class PgTx {
     this.#full = [];
     this.#events.clear();
     const runs = [...this.#runs.values()].filter(({ row, original }) => changed(row, original)).map((e) => e.row);
-    if (groups.length === 0 && runs.length === 0) return [];
+    const starts = this.#starts.splice(0);
+    if (groups.length === 0 && runs.length === 0 && starts.length === 0) return [];
+    const sc = <K extends keyof PendingStart>(k: K) => starts.map((x) => x[k]);
     const col = <K extends keyof RunStateRow>(k: K) => runs.map((r) => r[k]);
     const rows = await this.q<{ id: number; run_id: string; seq: number }>(FLUSH_SQL, [
       groups.map((g) => g.run.id),
@@ -200,6 +244,13 @@ export class PgTx {
       col('last_seq'),
       col('expires_at'),
       this.#notifyPayload(groups),
+      sc('runId'),
+      sc('seq'),
+      sc('n'),
+      sc('taskId'),
+      sc('token'),
+      sc('agentId'),
+      sc('workerId'),
     ]);
     const idOf = new Map(rows.map((r) => [`${r.run_id}\u0000${r.seq}`, r.id]));
     const written: Array<{ order: number; event: EventRecord }> = [];
