@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * tutti's benchmark suite (../shared/design/BENCHMARKS.md W1–W4, W6, W7, W9) against the built
+ * tutti's benchmark suite (../shared/design/BENCHMARKS.md W1–W4, W6–W9) against the built
  * engine in dist/. Prints one table: medians of repetitions with min–max, the target of each row
  * and whether it is met.
  *
@@ -28,6 +28,7 @@ import * as w3 from './workloads/w3-exec-vs-make.js';
 import * as w4 from './workloads/w4-wfcommons.js';
 import * as w6 from './workloads/w6-latency.js';
 import * as w7 from './workloads/w7-store-size.js';
+import * as w8 from './workloads/w8-memory.js';
 import * as w9 from './workloads/w9-crash.js';
 
 /**
@@ -39,7 +40,7 @@ import * as w9 from './workloads/w9-crash.js';
  * }} Context
  */
 
-export const WORKLOADS = [w1, w2, w3, w4, w6, w7, w9];
+export const WORKLOADS = [w1, w2, w3, w4, w6, w7, w8, w9];
 
 async function main() {
   const argv = process.argv.slice(2);

@@ -12,6 +12,9 @@ import type { AgentDriver } from './agents/types.js';
 import type { AttemptHooks } from './core/attempt-runner.js';
 import { Engine } from './core/engine.js';
 import type { EngineOptions } from './core/options.js';
+import { createMemoryHooks, type MemoryHooksOptions } from './memory/context.js';
+import type { Embedder } from './memory/embedders/types.js';
+import { MemoryPlane } from './memory/memory-plane.js';
 import { createNodeRuntime } from './runtime/node-runtime.js';
 import { SqliteStore } from './store/sqlite/index.js';
 import { lazyPostgresStore } from './store/postgres/lazy.js';
@@ -39,8 +42,16 @@ export interface CreateEngineOptions extends EngineOptions {
   shellConcurrency?: number | null;
   /** Settings of the `llm` driver: where API keys are looked up (`env`), prices by model, an HTTP client. @default process.env, no prices */
   llm?: LlmDriverOptions;
-  /** Hooks around every attempt, e.g. `createMemoryHooks(plane)` for memory in prompts and learnings. */
+  /** Hooks around every attempt (replacing the memory hooks below), e.g. `createMemoryHooks(plane)`. */
   attemptHooks?: AttemptHooks;
+  /**
+   * Memory over this engine's store (docs/memory.md): a task's `memory` query is retrieved into
+   * its prompt, and learnings in attempt outputs are recorded with provenance. The memory plane
+   * is created on first need; its embedder defaults to the bundled local model. `false` turns
+   * both off; ignored when `attemptHooks` is given.
+   * @default {}
+   */
+  memory?: false | { embedder?: Embedder; hooks?: MemoryHooksOptions };
 }
 
 const dataDirs = new WeakMap<Engine, string>();
@@ -65,7 +76,7 @@ export function defaultDataDir(): string {
  * @throws TuttiError `ERR_INVALID_OPTIONS`, `ERR_STORE_MIGRATION`
  */
 export function createEngine(options: CreateEngineOptions = {}): Engine {
-  const { dataDir: dataDirOption, store: storeOption, functions, drivers: extra, shellConcurrency, attemptHooks, llm, ...engineOptions } = options;
+  const { dataDir: dataDirOption, store: storeOption, functions, drivers: extra, shellConcurrency, attemptHooks, llm, memory, ...engineOptions } = options;
   const dataDir = resolve(dataDirOption ?? defaultDataDir());
   let store: Store;
   let ownsStore = false;
@@ -87,6 +98,10 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     // Coding-agent CLIs and the coding driver; drivers passed in replace them by name.
     extra: [createLlmDriver(llm), ...createCodingAgentDrivers({ dataDir, killGraceMs: engineOptions.killGraceMs ?? 5000 }), ...(extra ?? [])],
   });
+  let plane: MemoryPlane | null = null;
+  const hooks =
+    attemptHooks ??
+    (memory === false ? undefined : createMemoryHooks(() => (plane ??= new MemoryPlane({ store, ...(memory?.embedder ? { embedder: memory.embedder } : {}) })), memory?.hooks));
   const engine: Engine = new Engine(
     { workDir: process.cwd(), ...engineOptions },
     {
@@ -97,7 +112,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       builtinAgents: () => builtinAgents(registry, shellConcurrency !== undefined ? { shellConcurrency } : {}),
       functions: fnRegistry,
       ownsStore,
-      ...(attemptHooks ? { attemptHooks } : {}),
+      ...(hooks ? { attemptHooks: hooks } : {}),
     },
   );
   dataDirs.set(engine, dataDir);

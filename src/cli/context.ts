@@ -2,6 +2,7 @@
 import { createEngine, type CreateEngineOptions } from '../create-engine.js';
 import type { Engine } from '../core/engine.js';
 import type { AgentInput } from '../core/plan/schema.js';
+import { createEmbedder, embedderConfigFrom } from '../memory/embedders/index.js';
 import { resolveSettings, type ResolvedCliSettings, type StoreFlags } from './config.js';
 
 export interface EngineFlags extends StoreFlags {
@@ -31,6 +32,8 @@ export function openEngine(flags: EngineFlags, scope: 'own' | 'all' = 'own', ext
   const concurrency = flags.concurrency ?? config.concurrency;
   const databaseUrl = databaseUrlOf(flags);
   const engine = createEngine({
+    // The embedder of `tutti memory` (TUTTI_EMBEDDER…): memory retrieved into prompts must use the store's model.
+    memory: { embedder: createEmbedder(embedderConfigFrom({}, process.env), process.env) },
     dataDir: settings.dataDir,
     store: databaseUrl ? { databaseUrl } : { sqlite: settings.dbPath },
     workDir: process.cwd(),

@@ -7,7 +7,7 @@
  *   in `TUTTI_MEMORY`.
  * - After an attempt (succeeded or failed, not cancelled), learnings found in its output — a
  *   `learnings` array in a structured output, `TUTTI_LEARNING:` lines in text output, the text
- *   fields `message`/`text`/`result` of an output object, or an exec agent's whole log — are
+ *   fields `message`/`text`/`result`/`agentMessage` of an output object, or an exec agent's whole log — are
  *   recorded with provenance (run, task, attempt, agent) before the attempt's end is committed.
  *   Recording is idempotent per attempt.
  */
@@ -54,7 +54,8 @@ export function formatMemoryContext(results: readonly MemorySearchResult[], maxC
 function textFields(output: unknown): string[] {
   if (output === null || typeof output !== 'object' || Array.isArray(output)) return [];
   const o = output as Record<string, unknown>;
-  return ['message', 'text', 'result'].map((k) => o[k]).filter((v): v is string => typeof v === 'string');
+  // `agentMessage`: the coding drivers' last message of the agent.
+  return ['message', 'text', 'result', 'agentMessage'].map((k) => o[k]).filter((v): v is string => typeof v === 'string');
 }
 
 async function logTail(path: string, maxBytes: number): Promise<string> {

@@ -127,7 +127,11 @@ describe('seed 001: session management', () => {
     const recent = await orchestrator.listSessions({ limit: 10 });
     expect(recent).toHaveLength(10);
     // Newest first.
-    expect(recent[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(recent[9]!.createdAt.getTime());
+    const times = recent.map((s) => s.createdAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // The 10 most recent: the two oldest sessions are left out.
+    expect(recent.map((s) => s.sessionId)).not.toContain(ids[0]);
+    expect(recent.map((s) => s.sessionId)).not.toContain(ids[1]);
     await expect(orchestrator.listSessions({ status: 'paused' as SessionStatus })).rejects.toBeInstanceOf(SessionValidationError);
   });
 });

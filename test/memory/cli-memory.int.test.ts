@@ -58,4 +58,25 @@ describe('tutti memory', () => {
     expect(r.stderr).toContain("holds vectors of another embedding model: 1 of 'hash-256' (256 dimensions)");
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ERR_EMBEDDING_MISMATCH' } });
   });
+
+  it('tutti run: a task’s memory query reaches the agent’s prompt, and the learnings it prints are listed with provenance', async () => {
+    const dataDir = tempDir('tutti-mem-cli-');
+    let r = await runCli(['memory', 'seed', 'mem-run', '--text', 'The staging cluster is called blue-harbor', '--key', 'cluster'], { dataDir, env: HASH });
+    expect(r.code, r.stderr).toBe(0);
+    const script = "let s='';process.stdin.on('data',c=>s+=c);process.stdin.on('end',()=>{console.log('SAW '+s.split('\\n').join(' | '));console.log('TUTTI_LEARNING: blue-harbor needs a VPN')})";
+    const plan = {
+      agents: [{ id: 'reader', driver: 'exec', capabilities: ['read'], config: { command: [process.execPath, '-e', script] } }],
+      tasks: [{ id: 'deploy', agent: 'reader', prompt: 'Deploy to staging', memory: { query: 'staging cluster name' } }],
+    };
+    writeFileSync(join(dataDir, 'plan.json'), JSON.stringify(plan));
+    r = await runCli(['run', '--plan', join(dataDir, 'plan.json'), '--run-id', 'mem-run', '--json'], { dataDir, env: HASH });
+    expect(r.code, r.stderr).toBe(0);
+    const view = JSON.parse(r.stdout) as { status: string; tasks: Array<{ attempts: Array<{ output: unknown }> }> };
+    expect(view.status).toBe('completed');
+    expect(String(view.tasks[0]!.attempts[0]!.output)).toMatch(/SAW ## Relevant memory \(retrieved by tutti\) \| - \[entry cluster · run mem-run · relevance [\d.]+\] The staging cluster is called blue-harbor \| {2}\| Deploy to staging/);
+    r = await runCli(['memory', 'list', '--run', 'mem-run', '--kind', 'learning', '--json'], { dataDir });
+    expect(JSON.parse(r.stdout)).toEqual([
+      expect.objectContaining({ text: 'blue-harbor needs a VPN', provenance: { runId: 'mem-run', taskId: 'deploy', attempt: 1, agentId: 'reader', source: 'agent-output', status: 'succeeded' } }),
+    ]);
+  });
 });

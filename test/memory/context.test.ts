@@ -83,6 +83,40 @@ describe('context propagation', () => {
     ]);
   });
 
+  it('every engine made by createEngine has the memory hooks by default (plane created on first need); memory: false turns them off', async () => {
+    const { createEngine } = await import('../../src/create-engine.js');
+    const { tempDir } = await import('../engine/helpers.js');
+    const embedder = createHashEmbedder();
+    const agents = [{ id: 'coder', driver: 'function', capabilities: ['code'], config: { function: 'coder' } }];
+    const functions = { coder: async ({ input }: { input: unknown }) => ({ agentMessage: `done\nTUTTI_LEARNING: lesson from ${String(input)}` }) };
+    for (const memory of [{ embedder }, false as const]) {
+      const dir = tempDir();
+      const engine = createEngine({ dataDir: dir, workDir: dir, pollMs: 25, memory, functions, agents });
+      try {
+        await engine.start();
+        const plane = new MemoryPlane({ store: engine.store, embedder });
+        await plane.seed(null, [{ key: 'g', value: 'global hint for coders' }]);
+        const prompts: string[] = [];
+        engine.registerFunction('coder', async ({ input, prompt }: { input: unknown; prompt?: string }) => {
+          prompts.push(prompt ?? '');
+          return functions.coder({ input });
+        });
+        const view = await engine.run({ tasks: [{ id: 'code', agent: 'coder', prompt: 'write code', input: 'code-task', memory: { scope: 'global', query: 'hint for coders' } }] });
+        expect(view.status).toBe('completed');
+        const learnings = await plane.list({ kind: 'learning' });
+        if (memory === false) {
+          expect(prompts[0]).toBe('write code');
+          expect(learnings).toEqual([]);
+        } else {
+          expect(prompts[0]).toContain('global hint for coders');
+          expect(learnings.map((l) => [l.text, l.provenance?.agentId])).toEqual([['lesson from code-task', 'coder']]);
+        }
+      } finally {
+        await engine.stop();
+      }
+    }
+  });
+
   it('the documented forms parse strictly: malformed entries are skipped, never half-stored', () => {
     expect(learningsFromText('a\nTUTTI_LEARNING: one\nTUTTI_LEARNING:   \nx TUTTI_LEARNING: {"text":"two","score":0.5}\nTUTTI_LEARNING: {"score":1}')).toEqual([{ text: 'one' }, { text: 'two', score: 0.5 }]);
     expect(learningsFromOutput({ learnings: ['a', { text: 'b', score: 'high' }, 3] })).toEqual([{ text: 'a' }]);

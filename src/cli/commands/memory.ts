@@ -11,20 +11,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { EmbedderConfig } from '../../memory/embedders/index.js';
+import type { EmbedderSettings } from '../../memory/embedders/index.js';
 import type { MemoryEntryInput, MemoryPlane } from '../../memory/memory-plane.js';
 import type { MemoryKind, MemoryRecord, MemoryScope } from '../../store/memory-types.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
 
-interface EmbedderFlags {
-  embedder?: string;
-  embeddingsUrl?: string;
-  embeddingsModel?: string;
-  embeddingsKeyEnv?: string;
-  embeddingsDimensions?: number;
-}
+type EmbedderFlags = EmbedderSettings;
 
 function withEmbedderOptions(cmd: Command): Command {
   return withStoreOptions(cmd)
@@ -35,25 +29,9 @@ function withEmbedderOptions(cmd: Command): Command {
     .option('--embeddings-dimensions <n>', 'ask the provider for vectors of this length (env TUTTI_EMBEDDINGS_DIMENSIONS)', parsePositiveInt('--embeddings-dimensions'));
 }
 
-/** The embedder config of a command: flags, then env, then the bundled model. @throws UsageError */
-export function embedderConfigOf(flags: EmbedderFlags, env: NodeJS.ProcessEnv = process.env): EmbedderConfig {
-  const provider = flags.embedder ?? (env.TUTTI_EMBEDDER || undefined) ?? 'local';
-  if (provider === 'local') return { provider: 'local' };
-  if (provider === 'hash') return { provider: 'hash' };
-  if (provider !== 'openai') throw new UsageError(`unknown embedder '${provider}': use local, openai or hash`);
-  const baseUrl = flags.embeddingsUrl ?? (env.TUTTI_EMBEDDINGS_URL || undefined);
-  const model = flags.embeddingsModel ?? (env.TUTTI_EMBEDDINGS_MODEL || undefined);
-  if (!baseUrl || !model) throw new UsageError('--embedder openai needs --embeddings-url and --embeddings-model (or TUTTI_EMBEDDINGS_URL and TUTTI_EMBEDDINGS_MODEL)');
-  const keyEnv = flags.embeddingsKeyEnv ?? (env.TUTTI_EMBEDDINGS_KEY_ENV || undefined);
-  const dimsText = flags.embeddingsDimensions ?? (env.TUTTI_EMBEDDINGS_DIMENSIONS ? Number(env.TUTTI_EMBEDDINGS_DIMENSIONS) : undefined);
-  if (dimsText !== undefined && (!Number.isInteger(dimsText) || dimsText <= 0)) throw new UsageError(`TUTTI_EMBEDDINGS_DIMENSIONS must be a positive integer, got '${env.TUTTI_EMBEDDINGS_DIMENSIONS}'`);
-  return { provider: 'openai', baseUrl, model, ...(keyEnv ? { apiKeyEnv: keyEnv } : {}), ...(dimsText ? { dimensions: dimsText } : {}) };
-}
-
 async function withPlane<T>(flags: EngineFlags & EmbedderFlags, fn: (plane: MemoryPlane) => Promise<T>): Promise<T> {
-  const config = embedderConfigOf(flags);
-  const [{ MemoryPlane: Plane }, { createEmbedder }] = await Promise.all([import('../../memory/memory-plane.js'), import('../../memory/embedders/index.js')]);
-  const embedder = createEmbedder(config, process.env);
+  const [{ MemoryPlane: Plane }, { createEmbedder, embedderConfigFrom }] = await Promise.all([import('../../memory/memory-plane.js'), import('../../memory/embedders/index.js')]);
+  const embedder = createEmbedder(embedderConfigFrom(flags, process.env), process.env);
   const { engine } = openEngine(flags);
   const plane = new Plane({ store: engine.store, embedder });
   try {

@@ -132,7 +132,7 @@ export class Orchestrator {
   /**
    * Creates a session: a project directory `<workDirBase>/<id>` (a git repository) and a dev-team
    * run, which starts at once with the pm.
-   * @returns the session id (`sess_` + 16 hex characters)
+   * @returns the session id (`sess_` + 16 hex characters: the creation time in ms, then 2 random bytes)
    * @throws SessionValidationError (empty mission), SessionLimitError (`maxActiveSessions` reached),
    *   PlanValidationError `ERR_NO_CAPABLE_AGENT` when no agent has a role's capability.
    */
@@ -141,7 +141,8 @@ export class Orchestrator {
     if (projectName !== undefined && projectName !== null && (typeof projectName !== 'string' || projectName.length > 200)) throw new SessionValidationError('projectName is a string of at most 200 characters');
     const engine = await this.engine();
     if ((await this.#countLive(engine)) >= this.config.maxActiveSessions) throw new SessionLimitError(this.config.maxActiveSessions);
-    const sessionId = `sess_${randomToken(8)}`;
+    // Time first (48-bit ms, hex), then randomness: ids sort by creation, so "most recent" lists are.
+    const sessionId = `sess_${Date.now().toString(16).padStart(12, '0')}${randomToken(2)}`;
     const workDir = join(this.config.workDirBase, sessionId);
     const plan = renderTemplate('dev-team', userMission, {
       maxIterations: this.config.maxIterations,

@@ -63,3 +63,32 @@ export function createEmbedder(config: EmbedderConfig = { provider: 'local' }, e
     }
   }
 }
+
+/** Embedder settings as the CLI names them (flags; the env fills what they leave out). */
+export interface EmbedderSettings {
+  embedder?: string;
+  embeddingsUrl?: string;
+  embeddingsModel?: string;
+  embeddingsKeyEnv?: string;
+  embeddingsDimensions?: number;
+}
+
+/**
+ * The embedder config from settings, then the given environment (`TUTTI_EMBEDDER` = local |
+ * openai | hash, `TUTTI_EMBEDDINGS_URL`, `TUTTI_EMBEDDINGS_MODEL`, `TUTTI_EMBEDDINGS_KEY_ENV`,
+ * `TUTTI_EMBEDDINGS_DIMENSIONS`), then the bundled model. Reads only what it is given.
+ * @throws TuttiError `ERR_INVALID_OPTIONS`
+ */
+export function embedderConfigFrom(settings: EmbedderSettings, env: Record<string, string | undefined>): EmbedderConfig {
+  const provider = settings.embedder ?? (env.TUTTI_EMBEDDER || undefined) ?? 'local';
+  if (provider === 'local') return { provider: 'local' };
+  if (provider === 'hash') return { provider: 'hash' };
+  if (provider !== 'openai') throw new TuttiError('ERR_INVALID_OPTIONS', `unknown embedder '${provider}': use local, openai or hash`);
+  const baseUrl = settings.embeddingsUrl ?? (env.TUTTI_EMBEDDINGS_URL || undefined);
+  const model = settings.embeddingsModel ?? (env.TUTTI_EMBEDDINGS_MODEL || undefined);
+  if (!baseUrl || !model) throw new TuttiError('ERR_INVALID_OPTIONS', '--embedder openai needs --embeddings-url and --embeddings-model (or TUTTI_EMBEDDINGS_URL and TUTTI_EMBEDDINGS_MODEL)');
+  const keyEnv = settings.embeddingsKeyEnv ?? (env.TUTTI_EMBEDDINGS_KEY_ENV || undefined);
+  const dims = settings.embeddingsDimensions ?? (env.TUTTI_EMBEDDINGS_DIMENSIONS ? Number(env.TUTTI_EMBEDDINGS_DIMENSIONS) : undefined);
+  if (dims !== undefined && (!Number.isInteger(dims) || dims <= 0)) throw new TuttiError('ERR_INVALID_OPTIONS', `TUTTI_EMBEDDINGS_DIMENSIONS must be a positive integer, got '${env.TUTTI_EMBEDDINGS_DIMENSIONS}'`);
+  return { provider: 'openai', baseUrl, model, ...(keyEnv ? { apiKeyEnv: keyEnv } : {}), ...(dims ? { dimensions: dims } : {}) };
+}
