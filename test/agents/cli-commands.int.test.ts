@@ -195,7 +195,7 @@ describe('tutti dispatcher', () => {
     }
     expect(mine).toMatchObject({ dead: true });
     expect((await runCli(['kill', spec!.session], { dataDir: data, env: e })).code).toBe(0);
-  });
+   }, 120_000);
 });
 
 describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', () => {
@@ -207,8 +207,12 @@ describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', ()
     expect(started.stdout.trim()).toBe('tutti-live-claude-1');
     const second = await runCli(['live', '--cli', 'claude', '--detach'], { dataDir: data, cwd: tmp(), env: e });
     expect(second.stdout.trim()).toBe('tutti-live-claude-2');
-    await new Promise((res) => setTimeout(res, 300));
-    const screen = execFileSync('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', '=tutti-live-claude-1:'], { encoding: 'utf8' });
+    // The CLI starts in its pane when it can: read the pane until it shows (no fixed wait).
+    let screen = '';
+    for (let i = 0; i < 300 && !screen.includes('fake claude interactive session'); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      screen = execFileSync('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', '=tutti-live-claude-1:'], { encoding: 'utf8' });
+    }
     expect(screen).toContain('fake claude interactive session');
 
     const list = await runCli(['live', 'list'], { dataDir: data, env: e });
@@ -225,7 +229,7 @@ describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', ()
     const missing = await runCli(['kill', 'nope'], { dataDir: data, env: e });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no session 'nope'");
-  });
+   }, 120_000);
 
   it('a CLI that is not installed, or unknown, is reported', async () => {
     const { env: e } = env({}, []);
