@@ -115,6 +115,14 @@ describe('seed 000: library-safe programmatic API', () => {
     await expect(o.orchestrateTask({ description: 'x', loopPolicy: { maxIterations: 0 } })).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT', message: expect.stringContaining('loopPolicy.maxIterations') });
     expect(() => createOrchestrator({ backend: 'nope' as 'test' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
     await expect(o.searchMemory({ runId: 'r' }, '', 3)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' });
+    // safe-exec with no agent able to code says what to do, and creates no run.
+    const dir = dataDir();
+    const engine = createEngine({ dataDir: dir, workDir: dir, builtinAgents: false, drivers: [], agents: [] });
+    closers.push(() => engine.stop());
+    const safe = createOrchestrator({ backend: 'safe-exec', engine, embedder: createHashEmbedder() });
+    await expect(safe.orchestrateTask({ description: 'code something', initialMemoryEntries: [{ value: 'x' }] })).rejects.toMatchObject({ code: 'ERR_NO_CAPABLE_AGENT', message: expect.stringContaining("needs a coding agent (capability 'code')") });
+    expect(await engine.listRuns()).toEqual([]);
+    expect(await engine.store.listMemories({})).toEqual([]); // nothing seeded for a run that was refused
   });
 });
 

@@ -201,7 +201,14 @@ export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orc
       const plan = orchestrationPlan(input, backend, config);
       // Validate the plan before writing anything, then seed: the run does not exist until its
       // memory is committed, so its first task always sees it.
-      await e.validatePlan(plan);
+      try {
+        await e.validatePlan(plan);
+      } catch (err) {
+        if (backend === 'safe-exec' && !config.agent && isTuttiError(err, 'ERR_NO_CAPABLE_AGENT')) {
+          throw new TuttiError('ERR_NO_CAPABLE_AGENT', `the 'safe-exec' backend needs a coding agent (capability 'code'): install and log in to a coding-agent CLI (tutti doctor lists them), register an agent with that capability, or pass createOrchestrator({ agent })`, { cause: err });
+        }
+        throw err;
+      }
       if (input.initialMemoryEntries?.length) {
         await p.seed(runId, input.initialMemoryEntries as MemoryEntry[], { runId, source: 'seed', ...(input.provenance ? { caller: input.provenance } : {}) });
       }
