@@ -20,7 +20,8 @@ async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promi
   }
 }
 
-const status = (o: Orchestrator, id: string) => until(() => o.getOrchestrationStatus(id) as Promise<OrchestrationStatus>, (s) => s.blocked.length > 0 && !s.blocked.some((b) => b.kind === 'queued'));
+/** The status once a step is marked blocked by the scheduler (not just found unassignable while ready). */
+const status = (o: Orchestrator, id: string) => until(() => o.getOrchestrationStatus(id) as Promise<OrchestrationStatus>, (s) => s.blocked.some((b) => b.reason.startsWith(`${b.taskId} is blocked:`)));
 
 describe('seed 003 troubleshooting: no agent found for a task', () => {
   it('orchestrate refuses a step whose capability no agent has, naming it; the error is logged', async () => {
@@ -154,7 +155,7 @@ describe('seed 003 troubleshooting through the REST API', () => {
     const id = started.json.sessionId as string;
     const got = await until(
       () => s.call('GET', `/api/orchestrator/sessions/${id}`),
-      (r) => r.json.blocked.some((b: { kind: string }) => b.kind === 'no_capable_agent'),
+      (r) => r.json.blocked.some((b: { taskId: string; reason: string }) => b.reason.startsWith(`${b.taskId} is blocked:`)),
     );
     expect(got.json.blocked).toEqual([
       { taskId: 'translate', kind: 'no_capable_agent', reason: "translate is blocked: no capable agent: agent 'translator-001' is paused" },

@@ -33,8 +33,10 @@ export const KNOWN_TOOLS: readonly ToolAgentSpec[] = [
 export type ToolLookup = (tool: string) => boolean;
 
 /**
- * A PATH lookup over the given PATH value (the caller reads the environment; the library does not).
+ * A PATH lookup over the given PATH value (the caller reads the environment; the library does not):
+ * a tool is found when an executable file of that name is in one of the directories.
  * @param path the PATH string, entries separated by the platform delimiter.
+ * @param extensions suffixes tried. @default `['.exe', '.cmd', '.bat', '']` on Windows, else `['']`
  */
 export function pathLookup(path: string, extensions: readonly string[] = process.platform === 'win32' ? ['.exe', '.cmd', '.bat', ''] : ['']): ToolLookup {
   const dirs = path.split(delimiter).filter(Boolean);
@@ -55,7 +57,7 @@ export function pathLookup(path: string, extensions: readonly string[] = process
 
 /**
  * Names of the known tools found (seed 003's `detectInstalledTools()`).
- * @param lookup where to look. @default a lookup over `process.env.PATH` is NOT assumed: pass one (see {@link pathLookup}).
+ * @param lookup where to look, e.g. `pathLookup(process.env.PATH ?? '')` (the library reads no environment itself).
  */
 export function detectInstalledTools(lookup: ToolLookup, tools: readonly ToolAgentSpec[] = KNOWN_TOOLS): string[] {
   return tools.filter((t) => lookup(t.tool)).map((t) => t.tool);
