@@ -163,3 +163,16 @@ describe('orchestration logger failures', () => {
     expect((await logger.query()).map((e) => e.message)).toEqual(['m2', 'm3', 'm4']);
   });
 });
+
+describe('orchestration logger input', () => {
+  it('data JSON cannot hold is noted instead of thrown', async () => {
+    const { logger } = setup();
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => logger.info('task', 'cyclic', { data: cyclic })).not.toThrow();
+    expect(() => logger.info('task', 'bigint', { data: { n: 10n } })).not.toThrow();
+    const [a, b] = await logger.query();
+    expect(a!.data).toEqual({ unserializable: expect.stringContaining('circular') });
+    expect(b!.data).toEqual({ unserializable: expect.stringContaining('BigInt') });
+  });
+});

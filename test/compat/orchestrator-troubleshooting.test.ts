@@ -166,3 +166,25 @@ describe('seed 003 troubleshooting through the REST API', () => {
     expect(logs.json.logs.some((l: { level: string; taskId?: string; message: string }) => l.level === 'warn' && l.taskId === 'translate' && l.message.includes('blocked'))).toBe(true);
   });
 });
+
+describe('blocked reasons of a large plan', () => {
+  it('traces 5000 chained pending steps to their root in one pass', async () => {
+    const { blockedSteps } = await import('../../src/compat/orchestrator/index.js');
+    const n = 5000;
+    const tasks = Array.from({ length: n }, (_, i) => ({
+      id: `t${i}`,
+      title: `t${i}`,
+      status: i === 0 ? ('running' as const) : ('pending' as const),
+      dependsOn: i === 0 ? [] : [`t${i - 1}`],
+      priority: 0,
+      blockedReason: i === 0 ? null : { kind: 'dependencies' as const, waitingOn: [`t${i - 1}`] },
+      startedAt: null,
+      finishedAt: null,
+      attempts: [],
+    }));
+    const out = blockedSteps(tasks);
+    expect(out).toHaveLength(n - 1);
+    expect(out[0]!.reason).toBe('t1 waits on t0, which is running');
+    expect(out[n - 2]!.reason).toBe(`t${n - 1} waits on t${n - 2} (pending behind t0, which is running)`);
+  });
+});

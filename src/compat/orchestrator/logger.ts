@@ -168,7 +168,7 @@ export class OrchestrationLogger {
       sessionId: context.sessionId ?? null,
       taskId: context.taskId ?? null,
       agentId: context.agentId ?? null,
-      data: context.data === undefined ? null : redactValue(JSON.parse(JSON.stringify(context.data)) as unknown, secrets),
+      data: context.data === undefined ? null : redactValue(jsonCopy(context.data), secrets),
       error: error === undefined || error === null ? null : errorOf(error, secrets),
     };
     this.#buffer.push(entry);
@@ -260,6 +260,15 @@ export class OrchestrationLogger {
     await this.flush();
     const store = await this.#getStore();
     return store.pruneLogs({ before: this.#now() - this.#retentionMs, keep: this.#maxEntries });
+  }
+}
+
+/** A JSON copy of log data; what JSON cannot hold (cycles, BigInt) is replaced by a note, never thrown. */
+function jsonCopy(data: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(data) ?? 'null') as unknown;
+  } catch (e) {
+    return { unserializable: errorMessage(e) };
   }
 }
 
