@@ -10,10 +10,11 @@
  *   npm run bench:peers [-- --quick] [--write] [--only tutti,bullmq] [--no-w4] [--json FILE]
  *                       [--redis-port 6379] [--reinstall] [--self-check]
  *
- * --quick       1 repetition (3 by default), cut runs after 30 s (60 s), W4 at a 2 s critical path (5 s)
+ * --quick       1 repetition (3 by default), cut runs after 30 s (60 s; the chain of 10,000 after
+ *               half that), W4 at a 2 s critical path (5 s)
  * --write       rewrite the peers section of docs/benchmarks.md and docs/bench-peers.svg
- * --only        only these systems (tutti, langgraph, mastra, bullmq, graphile-worker, pg-boss, make)
- * --no-w4       skip the WfCommons DAGs
+ * --only        only these systems (tutti, langgraph, mastra, bullmq, tutti-pg, graphile-worker, pg-boss, make)
+ * --no-w4       skip the WfCommons DAGs; --w4-only: only them; --traces blast,montage: only these traces
  * --json FILE   also write every measurement as JSON
  * --redis-port  use the Redis already on 127.0.0.1:PORT (persistence as configured there) instead
  *               of a private redis-server with AOF everysec
@@ -37,6 +38,10 @@ const SYSTEMS = {
   langgraph: async () => await import('./lib/systems/langgraph.js'),
   mastra: async () => await import('./lib/systems/mastra.js'),
   bullmq: async () => await import('./lib/systems/bullmq.js'),
+  'tutti-pg': async () => {
+    const t = await import('./lib/systems/tutti.js');
+    return { name: 'tutti-pg', label: 'tutti (PostgreSQL)', dags: false, setup: t.setupPostgres };
+  },
   'graphile-worker': async () => {
     const q = await import('./lib/systems/queues.js');
     return { name: 'graphile-worker', label: 'graphile-worker + PostgreSQL', dags: false, setup: q.setupGraphile };
@@ -59,6 +64,8 @@ async function main() {
       write: { type: 'boolean', default: false },
       only: { type: 'string' },
       'no-w4': { type: 'boolean', default: false },
+      'w4-only': { type: 'boolean', default: false },
+      traces: { type: 'string' },
       json: { type: 'string' },
       'redis-port': { type: 'string' },
       reinstall: { type: 'boolean', default: false },
@@ -67,7 +74,7 @@ async function main() {
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:peers -- [--quick] [--write] [--only tutti,bullmq] [--no-w4] [--json FILE] [--redis-port 6379] [--reinstall] [--self-check]\n');
+    process.stdout.write('usage: npm run bench:peers -- [--quick] [--write] [--only tutti,bullmq] [--no-w4 | --w4-only] [--traces blast,montage] [--json FILE] [--redis-port 6379] [--reinstall] [--self-check]\n');
     return 0;
   }
   if (values['self-check']) {
@@ -90,7 +97,7 @@ async function main() {
   snapshotDist();
   const services = await import('./lib/services.js');
   const needRedis = names.includes('bullmq');
-  const needPg = names.includes('graphile-worker') || names.includes('pg-boss');
+  const needPg = names.includes('graphile-worker') || names.includes('pg-boss') || names.includes('tutti-pg');
   const redis = needRedis ? (values['redis-port'] ? await services.useRedis(Number(values['redis-port'])) : await services.startRedis()) : null;
   const pg = needPg ? await services.ensurePostgres() : null;
   const ctx = { redis, pg, log };
@@ -109,7 +116,7 @@ async function main() {
       log(handle.version);
     }
 
-    const cases = throughputCases();
+    const cases = values['w4-only'] ? [] : throughputCases();
     /** @type {Map<string, import('./lib/report.js').Cell>} */
     const cells = new Map();
     for (const c of cases) {
@@ -119,7 +126,7 @@ async function main() {
           const key = `${s.name}/${c.key}`;
           const prev = cells.get(key);
           if (prev && (prev.cut || (c.big && prev.slowMs > 20_000))) continue; // a cut (or very slow big) run is not repeated
-          const r = await s.handle.run(c.dag, { mode: c.mode, deadlineMs, measureBytes: c.bytes && rep === 0 });
+          const r = await s.handle.run(c.dag, { mode: c.mode, deadlineMs: c.big ? deadlineMs / 2 : deadlineMs, measureBytes: c.bytes && rep === 0 });
           const rate = (r.done / r.ms) * 1000;
           const cell = prev ?? { system: s.name, key: c.key, rates: [], cut: false, done: r.done, total: r.total, bytes: null, slowMs: 0 };
           cell.rates.push(rate);
@@ -139,7 +146,10 @@ async function main() {
     const w4 = new Map();
     if (!values['no-w4']) {
       const { importWfCommons } = await import(join(DIST, 'core', 'plan', 'wfcommons.js'));
-      const files = readdirSync(WFCOMMONS_DIR).filter((f) => f.endsWith('.json')).sort();
+      const wanted = values.traces ? values.traces.split(',').map((x) => x.trim()) : null;
+      const files = readdirSync(WFCOMMONS_DIR)
+        .filter((f) => f.endsWith('.json') && (!wanted || wanted.some((w) => f.startsWith(w))))
+        .sort();
       for (const file of files) {
         const name = file.replace(/-chameleon.*\.json$/, '');
         const trace = JSON.parse(readFileSync(join(WFCOMMONS_DIR, file), 'utf8'));
@@ -162,7 +172,7 @@ async function main() {
     const dagSystems = systems.filter((s) => s.dags && runsCase(s, { mode: 'sleep' }));
     const main = mainTable({ systems, cases, cells });
     const w4t = w4Table({ traces, systems: dagSystems, w4 });
-    process.stdout.write(`\n${textOf(main)}\n\n`);
+    if (cases.length) process.stdout.write(`\n${textOf(main)}\n\n`);
     if (traces.length) process.stdout.write(`W4 makespan overhead over the critical path (scale: critical path = ${criticalSeconds} s):\n${textOf(w4t)}\n\n`);
     process.stdout.write(`${env.line}\n`);
     const verdicts = targets({ cells, traces, w4 });
@@ -215,7 +225,7 @@ function environment(argv, seconds) {
 function targets({ cells, traces, w4 }) {
   const out = [];
   const t = (k) => rateOf(cells.get(`tutti/${k}`));
-  const bestPeer = (k) => Math.max(...[...cells.values()].filter((c) => c.key === k && c.system !== 'tutti' && c.system !== 'make').map(rateOf));
+  const bestPeer = (k) => Math.max(...[...cells.values()].filter((c) => c.key === k && !c.system.startsWith('tutti') && c.system !== 'make').map(rateOf));
   if (t('chain1k') !== null) {
     out.push({ met: t('chain1k') >= 10_000, text: `W1 chain 1,000 ≥ 10,000 steps/s: tutti ${Math.round(t('chain1k'))}` });
     const b = bestPeer('chain1k');
@@ -245,9 +255,8 @@ function section({ env, versions, main, w4t, traces, verdicts, reps, deadlineMs,
     ...versions,
     ...(redis ? [`- Redis: ${redis.version}`] : []),
     ...(pg ? [`- PostgreSQL: ${pg.version}`] : []),
-    '- tutti on PostgreSQL: pending the PostgreSQL store (not committed when this ran).',
     '',
-    `Steps/s = steps / wall time from building and submitting the run to the system reporting it complete; median of ${reps} run${reps > 1 ? 's' : ''} [min–max], systems interleaved within each repetition. \`tutti N×\` = tutti's rate / the peer's (for bytes: the peer's bytes / tutti's). A run still going after ${deadlineMs / 1000} s is cut: its rate (completed steps / time) is an upper bound and it is not repeated. B/step = the durable store after the first run of the chain / completed steps (SQLite files after a WAL checkpoint; Redis: DUMP size of the run's keys; PostgreSQL: growth of the database). W3 runs \`/bin/true\` 2 at a time (make -j2; tutti with run and shell concurrency 2; the peers' task bodies spawn it through a 2-slot semaphore).`,
+    `Steps/s = steps / wall time from building and submitting the run to the system reporting it complete; median of ${reps} run${reps > 1 ? 's' : ''} [min–max], systems interleaved within each repetition. \`tutti N×\` = tutti's rate / the peer's (for bytes: the peer's bytes / tutti's). A run still going after ${deadlineMs / 1000} s (the chain of 10,000: ${deadlineMs / 2000} s) is cut: its rate (completed steps / time) is an upper bound and it is not repeated. B/step = the durable store after the first run of the chain / completed steps (SQLite files after a WAL checkpoint; Redis: DUMP size of the run's keys; PostgreSQL: growth of the database). W3 runs \`/bin/true\` 2 at a time (make -j2; tutti with run and shell concurrency 2; the peers' task bodies spawn it through a 2-slot semaphore).`,
     '',
     markdownOf(main),
     '',

@@ -12,6 +12,9 @@ export const END = '<!-- peers:end -->';
 export const DOC = join(ROOT, 'docs', 'benchmarks.md');
 export const CHART = join(ROOT, 'docs', 'bench-peers.svg');
 
+/** Peers on PostgreSQL: their cells also show tutti-on-PostgreSQL's ratio. */
+const PG_PEERS = new Set(['graphile-worker', 'pg-boss']);
+
 const int = (x) => Math.round(x).toLocaleString('en-US');
 
 /**
@@ -49,10 +52,13 @@ export function mainTable(r) {
         continue;
       }
       const t = rateOf(r.cells.get(`tutti/${c.key}`));
-      const q = s.name === 'tutti' ? null : ratio(t, v, 'rate');
+      const q = s.name.startsWith('tutti') ? null : ratio(t, v, 'rate');
       const spread = cell.rates.length > 1 ? ` [${int(Math.min(...cell.rates))}–${int(Math.max(...cell.rates))}]` : '';
       const cutNote = cell.cut ? ` (≤; cut at ${int(cell.done)}/${int(cell.total)} steps)` : '';
-      row.push(`${int(v)}${spread}${cutNote}${q === null ? '' : ` · tutti ${q.toFixed(q >= 10 ? 0 : 1)}×`}`);
+      const tp = rateOf(r.cells.get(`tutti-pg/${c.key}`));
+      const qp = PG_PEERS.has(s.name) ? ratio(tp, v, 'rate') : null;
+      const fx = (x) => x.toFixed(x >= 10 ? 0 : 1);
+      row.push(`${int(v)}${spread}${cutNote}${q === null ? '' : ` · tutti ${fx(q)}×`}${qp === null ? '' : ` · tutti-pg ${fx(qp)}×`}`);
     }
     for (const c of r.cases.filter((x) => x.bytes)) {
       const cell = r.cells.get(`${s.name}/${c.key}`);
@@ -62,8 +68,11 @@ export function mainTable(r) {
       }
       const per = cell.bytes / cell.done;
       const t = r.cells.get(`tutti/${c.key}`);
-      const q = s.name === 'tutti' || !t || t.bytes === null ? null : ratio(t.bytes / t.done, per, 'bytes');
-      row.push(`${int(per)}${cell.cut ? ` (${int(cell.done)} steps)` : ''}${q === null ? '' : ` · tutti ${q >= 10 ? q.toFixed(0) : q.toFixed(1)}× smaller`}`);
+      const q = s.name.startsWith('tutti') || !t || t.bytes === null ? null : ratio(t.bytes / t.done, per, 'bytes');
+      const tp = r.cells.get(`tutti-pg/${c.key}`);
+      const qp = PG_PEERS.has(s.name) && tp && tp.bytes !== null ? ratio(tp.bytes / tp.done, per, 'bytes') : null;
+      const fx = (x) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+      row.push(`${int(per)}${cell.cut ? ` (${int(cell.done)} steps)` : ''}${q === null ? '' : ` · tutti ${fx(q)}×`}${qp === null ? '' : ` · tutti-pg ${fx(qp)}×`}`);
     }
     rows.push(row);
   }
