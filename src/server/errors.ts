@@ -64,7 +64,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_LOCK_HELD: 409,
   ERR_WORKSPACE: 409,
   ERR_EMBEDDING_MISMATCH: 400,
+  ERR_UNKNOWN_TEMPLATE: 400,
+  // Another service failed: the embedding provider, the planner's agent.
   ERR_EMBEDDER: 502,
+  ERR_PLANNER_FAILED: 502,
+  // A configured limit (seed 001's maximum of live sessions): retry once some finish.
+  ERR_LIMIT_EXCEEDED: 429,
   ERR_ENGINE_STOPPED: 503,
   ERR_STORE_CLOSED: 503,
   ERR_STORE_MIGRATION: 503,

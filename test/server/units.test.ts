@@ -56,6 +56,10 @@ describe('error mapping', () => {
     expect(statusOfCode('ERR_NOT_AWAITING_APPROVAL')).toBe(409);
     expect(statusOfCode('ERR_ENGINE_STOPPED')).toBe(503);
     expect(statusOfCode('ERR_SOMETHING_NOT_FOUND')).toBe(404);
+    expect(statusOfCode('ERR_UNKNOWN_TEMPLATE')).toBe(400);
+    expect(statusOfCode('ERR_INVALID_OPTIONS')).toBe(400);
+    expect(statusOfCode('ERR_PLANNER_FAILED')).toBe(502);
+    expect(statusOfCode('ERR_LIMIT_EXCEEDED')).toBe(429);
     expect(toHttpError(new TuttiError('ERR_INVALID_INPUT', 'bad', { details: { x: 1 } }))).toEqual({ status: 400, body: { error: { code: 'ERR_INVALID_INPUT', message: 'bad', details: { x: 1 } } }, internal: false });
     expect(toHttpError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'too big' }).status).toBe(413);
     expect(toHttpError({ statusCode: 415, message: 'unsupported' }).body.error.code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
