@@ -72,6 +72,15 @@ describe('budget ledger', () => {
     expect(await second.reserve('run-1/coder', { usd: 0.05 }, never, () => undefined)).toMatchObject({ exhausted: true, message: 'budget exhausted: USD 0.0500 of USD 0.0500 spent' });
   });
 
+  it('an idle account is reloaded from its file with its soft-limit state: the soft line is not repeated', async () => {
+    const ledger = new BudgetLedger(tmp('tutti-budgets-'));
+    const soft: string[] = [];
+    ((await ledger.reserve('r/a', { tokens: 100 }, never, (l) => soft.push(l))) as BudgetGrant).settle({ inputTokens: 90 });
+    ((await ledger.reserve('r/a', { tokens: 100 }, never, (l) => soft.push(l))) as BudgetGrant).settle({ inputTokens: 5 });
+    expect(soft).toEqual(['budget soft limit: 90 tokens of 100 tokens spent (80%)']);
+    expect(ledger.spent('r/a')).toMatchObject({ tokens: 95 });
+  });
+
   it('wall time counts from the reservation, with an injected clock', async () => {
     let now = 1000;
     const ledger = new BudgetLedger(null, () => now);

@@ -116,10 +116,12 @@ export class BudgetLedger {
     return a;
   }
 
-  /** What an account has spent so far (for reports and tests). */
+  /** What an account has spent so far (for reports and tests); null when it never spent. */
   spent(key: string): BudgetAmounts | null {
     const a = this.#accounts.get(key);
-    return a ? { ...a.spent } : null;
+    if (a) return { ...a.spent };
+    const saved = this.dir ? readSaved(join(this.dir, `${encodeURIComponent(key)}.json`)) : null;
+    return saved ? { ...saved.spent } : null;
   }
 
   /**
@@ -135,7 +137,7 @@ export class BudgetLedger {
       const limited = BUDGET_DIMENSIONS.filter((d) => limits[d] !== undefined);
       const available = Object.fromEntries(limited.map((d) => [d, limits[d]! - a.spent[d] - a.reserved[d]])) as BudgetAmounts;
       const empty = limited.filter((d) => available[d]! <= (d === 'usd' ? 1e-9 : 0));
-      if (empty.length === 0) return this.#grant(a, limited, available, onSoft);
+      if (empty.length === 0) return this.#grant(key, a, limited, available, onSoft);
       if (a.holders === 0) {
         const d = empty[0]!;
         return { exhausted: true, message: `budget exhausted: ${LABEL[d](a.spent[d])} of ${LABEL[d](limits[d]!)} spent`, spent: { ...a.spent } };
@@ -153,7 +155,7 @@ export class BudgetLedger {
     }
   }
 
-  #grant(a: Account, limited: readonly BudgetDimension[], available: BudgetAmounts, onSoft: (line: string) => void): BudgetGrant {
+  #grant(key: string, a: Account, limited: readonly BudgetDimension[], available: BudgetAmounts, onSoft: (line: string) => void): BudgetGrant {
     const share: BudgetAmounts = {};
     for (const d of limited) share[d] = Math.min(available[d]!, a.limits.perAttempt?.[d] ?? Infinity);
     for (const d of limited) a.reserved[d] += share[d]!;
@@ -190,6 +192,8 @@ export class BudgetLedger {
         a.holders--;
         this.#save(a);
         for (const w of [...a.waiters]) w();
+        // An idle account lives on in its file: a long-lived worker does not keep every run's in memory.
+        if (a.file && a.holders === 0 && a.waiters.size === 0 && this.#accounts.get(key) === a) this.#accounts.delete(key);
       },
     };
   }
