@@ -104,6 +104,8 @@ describe('tutti --agent-cli (run is the default command)', () => {
     [['--agent-cli', 'claude', '--context', '/nope.md', 'x'], /cannot read --context \/nope.md: no such file/],
     [['--agent-cli', 'claude', '--plan', 'p.yaml'], /apply to a goal, not to --plan/],
     [['--validate', 'npm test', 'x'], /needs --agent-cli/],
+    [['--agent-cli', 'claude', '--budget-usd', 'lots', 'x'], /--budget-usd must be a positive number of dollars, got 'lots'/],
+    [['--agent', 'mine', '--budget-tokens', '100', 'x'], /with --agent, put budget in the agent's config/],
   ])('%j is a usage error (exit 2, one line)', async (args, re) => {
     const r = await runCli(args as string[], { dataDir: tmp(), cwd: tmp() });
     expect(r.code).toBe(2);
