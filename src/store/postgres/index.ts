@@ -17,7 +17,7 @@ import type { AttemptRecord, AttemptRef, EventRecord, RunRecord, RunStatus, Task
 import { isTerminalRunStatus } from '../../core/model.js';
 import type { MemoryHit, MemoryListFilter, MemoryModelInfo, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } from '../state-types.js';
-import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
+import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, FinishOutcome, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
 import { EVENT_ID_STRIDE, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
 import { decideTx, expireTx } from './approvals.js';
 import { claimTx } from './claim.js';
@@ -26,7 +26,7 @@ import * as logs from './logs.js';
 import * as memory from './memory.js';
 import { LOCK_NAMESPACE, MIGRATION_LOCK, PG_MIGRATIONS } from './migrations.js';
 import * as state from './state.js';
-import { endRun, finishTx, runningAttempts, unblockTx } from './transitions.js';
+import { endRun, finishManySucceeded, finishTx, runningAttempts, unblockTx } from './transitions.js';
 import { NOTIFY_CHANNEL, PgTx, RUN_STATE, query } from './tx.js';
 import type { RunStateRow } from '../sqlite/rows.js';
 
@@ -380,8 +380,20 @@ export class PostgresStore implements Store {
           );
         }
         const finishes = req.finishes ?? [];
-        const finished = [];
-        for (const f of finishes) finished.push(await finishTx(tx, f, random));
+        const finished: FinishOutcome[] = [];
+        // Consecutive successes of runs still going are applied in one statement.
+        for (let i = 0; i < finishes.length; ) {
+          let j = i;
+          while (j < finishes.length && finishes[j]!.status === 'succeeded') {
+            const run = await tx.run(finishes[j]!.ref.runId);
+            if (!run || isTerminalRunStatus(run.status)) break;
+            j++;
+          }
+          if (j - i >= 2) {
+            finished.push(...(await finishManySucceeded(tx, finishes.slice(i, j))));
+            i = j;
+          } else finished.push(await finishTx(tx, finishes[i++]!, random));
+        }
         const started = req.limit > 0 ? await claimTx(tx, req) : [];
         return { creates, finished, started };
       },

@@ -369,3 +369,96 @@ export async function emitReady(tx: PgTx, rows: Array<{ run_id: string; id: stri
     if (run) tx.emit(run, { type: 'task:ready', taskId: r.id });
   }
 }
+
+// --- many successes at once ---------------------------------------------------------------------
+
+/**
+ * Successful finishes applied in one statement: the attempts (fenced by their tokens), their tasks,
+ * and the dependants, each decremented once by the number of its parents in the batch.
+ */
+const FINISH_MANY_SQL = `WITH u AS (
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+    AS u(ord, run_id, task_id, n, token, finished_at, exit_code, error, output, output_ref, summary, usage, log_path)
+),
+a AS (
+  UPDATE attempts a SET status = 'succeeded', finished_at = u.finished_at, exit_code = u.exit_code, error = u.error, output = u.output,
+    output_ref = u.output_ref, summary = u.summary, usage = u.usage, log_path = u.log_path
+  FROM u, tasks t
+  WHERE t.run_id = u.run_id AND t.id = u.task_id AND a.run_id = t.run_id AND a.task_seq = t.seq AND a.n = u.n AND a.token = u.token AND a.status = 'running'
+  RETURNING u.ord, a.run_id, a.started_at, t.seq, t.status
+),
+f AS (
+  UPDATE tasks t SET status = 'succeeded', finished_at = $14 FROM a WHERE t.run_id = a.run_id AND t.seq = a.seq AND a.status = 'running' RETURNING t.run_id, t.seq
+),
+c AS (
+  SELECT e.run_id, e.child, count(*)::int AS k, array_agg(e.parent) AS parents FROM task_edges e JOIN f ON e.run_id = f.run_id AND e.parent = f.seq GROUP BY e.run_id, e.child
+),
+d AS (
+  UPDATE tasks t SET pending_deps = t.pending_deps - c.k,
+    status = CASE WHEN t.pending_deps = c.k AND t.status = 'pending' THEN 'ready' ELSE t.status END,
+    ready_at = CASE WHEN t.pending_deps = c.k AND t.status = 'pending' THEN $14 ELSE t.ready_at END
+  FROM c WHERE t.run_id = c.run_id AND t.seq = c.child
+  RETURNING t.run_id, t.seq, t.id, t.kind, t.status, t.pending_deps, t.spec, c.parents
+)
+SELECT (SELECT json_agg(a) FROM a) AS finished, (SELECT json_agg(d) FROM d) AS children`;
+
+/**
+ * Applies successful finishes of runs already locked and not ended, in one statement; events as
+ * if applied one by one, in order (a dependant becomes ready after the last of its parents).
+ */
+export async function finishManySucceeded(tx: PgTx, all: readonly AttemptFinish[]): Promise<FinishOutcome[]> {
+  // A repeated finish (same attempt, same token) applies once, the first time: later copies stay out of the statement.
+  const seen = new Set<string>();
+  const isRepeat = all.map((f) => {
+    const key = `${f.ref.runId}\u0000${f.ref.taskId}\u0000${f.ref.n}\u0000${f.token}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  });
+  const finishes = all.filter((_, i) => !isRepeat[i]);
+  const [res] = await tx.q<{
+    finished: Array<{ ord: number; run_id: string; started_at: number; seq: number; status: string }> | null;
+    children: Array<ChildRow & { run_id: string; parents: number[] }> | null;
+  }>(FINISH_MANY_SQL, [
+    finishes.map((_, i) => i),
+    finishes.map((f) => f.ref.runId),
+    finishes.map((f) => f.ref.taskId),
+    finishes.map((f) => f.ref.n),
+    finishes.map((f) => f.token),
+    finishes.map((f) => f.finishedAt),
+    finishes.map((f) => f.exitCode ?? null),
+    finishes.map((f) => toJson(f.error)),
+    finishes.map((f) => toJson(f.output)),
+    finishes.map((f) => f.outputRef ?? null),
+    finishes.map((f) => f.summary ?? null),
+    finishes.map((f) => toJson(f.usage)),
+    finishes.map((f) => f.logPath ?? null),
+    tx.now,
+  ]);
+  const byOrd = new Map((res?.finished ?? []).map((r) => [r.ord, r]));
+  // The order of each finished task, to place its dependants' `task:ready` after their last parent in the batch.
+  const ordOf = new Map((res?.finished ?? []).map((r) => [`${r.run_id}\u0000${r.seq}`, r.ord]));
+  const readyAfter = new Map<number, ChildRow[]>();
+  for (const ch of res?.children ?? []) {
+    if (ch.status !== 'ready' || ch.pending_deps !== 0) continue;
+    const last = Math.max(...ch.parents.map((p) => ordOf.get(`${ch.run_id}\u0000${p}`) ?? -1));
+    const list = readyAfter.get(last) ?? [];
+    list.push(ch);
+    readyAfter.set(last, list);
+  }
+  const out: FinishOutcome[] = [];
+  for (let i = 0, k = -1; i < all.length; i++) {
+    const f = all[i]!;
+    const row = isRepeat[i] ? undefined : byOrd.get(++k);
+    if (!row) {
+      out.push({ ref: f.ref, applied: false });
+      continue;
+    }
+    const run = (await tx.run(f.ref.runId))!;
+    run.running = Math.max(0, run.running - 1);
+    tx.emit(run, { type: 'attempt:succeeded', taskId: f.ref.taskId, attempt: f.ref.n, data: { ms: Math.max(0, f.finishedAt - row.started_at) } });
+    if (row.status === 'running') await succeeded(tx, run, f.ref.taskId, readyAfter.get(k) ?? []);
+    out.push({ ref: f.ref, applied: true });
+  }
+  return out;
+}
