@@ -8,96 +8,29 @@
  * Constructing an orchestrator does no I/O: the engine is created (or adopted) and started on
  * `initialize()` or the first call that needs it.
  */
-import { createEngine, type CreateEngineOptions } from '../../create-engine.js';
+import { createEngine } from '../../create-engine.js';
 import type { AgentRecord } from '../../agents/types.js';
 import type { Engine } from '../../core/engine.js';
 import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
-import type { EventRecord } from '../../core/model.js';
-import type { AgentInput } from '../../core/plan/schema.js';
 import { generatePlan } from '../../planner/index.js';
 import { StateManager } from '../../memory/state.js';
 import { createStateSessions, type StateSessions } from '../../memory/state-sessions.js';
 import type { StateStore } from '../../store/state-types.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_AGENTS } from './capabilities.js';
+import { capObject, toAgentInput } from './agents.js';
 import { SESSION_MARK, createContextHooks, mergeContext, readContext } from './context.js';
-import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks, type StepRetry } from './deterministic.js';
-import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger, type OrchestrationLoggerOptions } from './logger.js';
+import { createEventLog } from './event-log.js';
+import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks } from './deterministic.js';
+import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger } from './logger.js';
+import type { OrchestratorOptions } from './options.js';
 import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
 import { agentInfoOf, agentStatsOf, isParallelizable, seedSteps, sessionStatusOf, type AgentStats } from './shapes.js';
-import { agentsForTools, detectInstalledTools, type ToolAgentSpec, type ToolLookup } from './tools.js';
-import type { AgentCapability, AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
+import { agentsForTools, detectInstalledTools } from './tools.js';
+import type { AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
 
-/** Turns a goal into steps (a custom planner). */
-export type GoalPlanner = (goal: string, context: { agents: readonly AgentInfo[]; initialContext: Record<string, unknown> }) => Promise<Array<Partial<PlanStep> & { title: string }>>;
-
-/** Settings of the `llm` driver used by the default agents (an OpenAI-compatible endpoint). */
-export interface LlmSettings {
-  baseUrl: string;
-  model: string;
-  /** Name of the environment variable holding the API key. */
-  apiKeyEnv?: string;
-  [key: string]: unknown;
-}
-
-export interface OrchestratorOptions {
-  /** An existing engine (started by its owner; not stopped by `close()`). Default: one created by the orchestrator. */
-  engine?: Engine;
-  /** Data dir of the engine the orchestrator creates. @default `~/.tutti` (createEngine's default) */
-  dataDir?: string;
-  /** Store of the engine the orchestrator creates. @default `<dataDir>/tutti.db` */
-  store?: CreateEngineOptions['store'];
-  /** Other options of the engine the orchestrator creates (workDir, pollMs…). */
-  engineOptions?: Omit<CreateEngineOptions, 'dataDir' | 'store' | 'drivers' | 'attemptHooks'>;
-  /**
-   * When set, the default agents use the `llm` driver with these settings and the planner agent
-   * drafts plans with the model. When not set (the default), the planner and the agents are the
-   * deterministic ones of `deterministic.ts` (offline, same goal → same plan).
-   */
-  llm?: LlmSettings;
-  /** A custom planner instead of the planner agent. */
-  planner?: GoalPlanner;
-  /** Ranks candidate agents. @default {@link defaultPolicy} (least loaded, priority, fewest capabilities) */
-  policy?: SchedulingPolicy;
-  /** Registers agents for the tools this lookup finds (e.g. `pathLookup(process.env.PATH ?? '')`) on `initialize()`. */
-  toolLookup?: ToolLookup;
-  /** Tools looked for. @default KNOWN_TOOLS */
-  tools?: readonly ToolAgentSpec[];
-  /** Register the four default agents on `initialize()`. @default true */
-  defaultAgents?: boolean;
-  /** The logger, or options of the one created over the engine's store. */
-  logger?: OrchestrationLogger | Omit<OrchestrationLoggerOptions, 'store'>;
-  /** Longest wait for the planner, ms. @default 120000 */
-  planTimeoutMs?: number;
-  /**
-   * Fault tolerance (seed 003): attempts per step in all; a retry goes to a different capable
-   * agent when there is one (the engine prefers agents that have not failed the step).
-   * @default { maxAttempts: 2, initialBackoffMs: 1000 }
-   */
-  retry?: Partial<StepRetry>;
-  /** Mirror the engine events of sessions (task started, failed, blocked…) into the logger. @default true */
-  mirrorEvents?: boolean;
-}
-
-/** The agent definition as a tutti agent. */
-function toAgentInput(def: AgentDefinition, driver: string, config: Record<string, unknown> | undefined): AgentInput {
-  const status = def.status === undefined || def.status === 'active' || def.status === 'busy' ? 'active' : def.status === 'paused' ? 'paused' : 'disabled';
-  return {
-    id: def.id,
-    name: def.name,
-    type: def.type,
-    driver: def.driver ?? driver,
-    capabilities: def.capabilities.map((c) => (typeof c === 'string' ? c : c.name)),
-    maxConcurrency: def.maxLoad === undefined ? 3 : def.maxLoad,
-    priority: def.priority ?? 0,
-    status,
-    ...(def.config ? { config: def.config } : config ? { config } : {}),
-  };
-}
-
-const capObject = (c: AgentCapability | string): AgentInfo['capabilities'][number] =>
-  typeof c === 'string' ? { name: c, description: '', domains: [], tools: [] } : { name: c.name, description: c.description ?? '', domains: c.domains ?? [], tools: c.tools ?? [] };
+export type { OrchestratorOptions, GoalPlanner, LlmSettings } from './options.js';
 
 /**
  * Seed 003's orchestrator.
@@ -120,7 +53,6 @@ export class Orchestrator {
   readonly #details = new Map<string, { description: string; capabilities: AgentInfo['capabilities']; metadata: Record<string, unknown> }>();
   /** Sessions created here (their events are logged whatever their id). */
   readonly #sessions = new Set<string>();
-  readonly #attemptAgents = new Map<string, string>();
   /** Whether the engine has the deterministic driver (only engines made here do). */
   #deterministic = false;
 
@@ -227,7 +159,10 @@ export class Orchestrator {
   async #initialize(): Promise<void> {
     const engine = this.engine;
     if (this.#ownsEngine) await engine.start();
-    if (this.#options.mirrorEvents !== false) this.#unsubscribe ??= engine.on('event', (e) => this.#logEvent(e));
+    if (this.#options.mirrorEvents !== false) {
+      const log = createEventLog(this.logger, (runId) => runId.startsWith('orch-') || this.#sessions.has(runId));
+      this.#unsubscribe ??= engine.on('event', log);
+    }
     const defs: AgentDefinition[] = [];
     if (this.#options.defaultAgents !== false) defs.push(...DEFAULT_AGENTS.map((a) => structuredClone(a)));
     if (this.#options.toolLookup) {
@@ -452,54 +387,6 @@ export class Orchestrator {
     await this.engine.cancelRun(sessionId, reason);
     this.logger.warn('orchestrator', `Session cancelled: ${reason}`, { sessionId });
     return sessionStatusOf((await this.engine.getRun(sessionId))!);
-  }
-
-  /** Engine events of sessions as log entries (task and agent levels of the seed). */
-  #logEvent(e: EventRecord): void {
-    if (!e.runId.startsWith('orch-') && !this.#sessions.has(e.runId)) return;
-    const d = e.data ?? {};
-    // Attempt ends do not carry the agent: remember it from the start.
-    const key = `${e.runId}\u0000${e.taskId ?? ''}\u0000${e.attempt ?? 0}`;
-    let agentId = typeof d.agentId === 'string' ? d.agentId : undefined;
-    if (e.type === 'attempt:started' && agentId) {
-      if (this.#attemptAgents.size > 10_000) this.#attemptAgents.clear();
-      this.#attemptAgents.set(key, agentId);
-    } else if (e.type.startsWith('attempt:')) {
-      agentId ??= this.#attemptAgents.get(key);
-      this.#attemptAgents.delete(key);
-    }
-    const ctx = { sessionId: e.runId, ...(e.taskId ? { taskId: e.taskId } : {}), ...(agentId ? { agentId } : {}) };
-    const L = this.logger;
-    switch (e.type) {
-      case 'run:started':
-        return L.info('orchestrator', 'Session executing', ctx);
-      case 'run:completed':
-        return L.info('orchestrator', 'Session completed', ctx);
-      case 'run:failed':
-        return L.critical('orchestrator', `Session failed: ${String(d.error ?? '')}`, undefined, ctx);
-      case 'run:cancelled':
-        return L.warn('orchestrator', `Session cancelled: ${String(d.reason ?? '')}`, ctx);
-      case 'attempt:started':
-        return L.info('agent', `Task started on ${String(d.agentId)} (attempt ${e.attempt ?? 1})`, ctx);
-      case 'attempt:succeeded':
-        return L.info('agent', `Task attempt succeeded in ${String(d.ms)} ms`, ctx);
-      case 'attempt:failed':
-        return L.error('agent', `Agent execution failed: ${String(d.message ?? '')}`, undefined, { ...ctx, data: { kind: d.kind } });
-      case 'task:succeeded':
-        return L.info('task', 'Task completed', ctx);
-      case 'task:failed':
-        return L.error('task', `Task failed: ${String(d.error ?? '')}`, undefined, ctx);
-      case 'task:blocked': {
-        const r = d.reason as { kind?: string; message?: string } | undefined;
-        return L.error('task', `Task blocked: ${r?.message ?? r?.kind ?? 'unknown reason'}`, undefined, { ...ctx, data: { reason: r } });
-      }
-      case 'task:retrying':
-        return L.warn('task', 'Task will be retried', { ...ctx, data: d });
-      case 'task:skipped':
-        return L.warn('task', `Task skipped because ${String(d.because)} failed`, ctx);
-      default:
-        return L.debug('orchestrator', e.type, ctx);
-    }
   }
 
   /** Flushes logs and, when the orchestrator made the engine, stops it. The orchestrator is unusable afterwards. */
