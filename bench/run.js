@@ -26,7 +26,9 @@ import * as w1 from './workloads/w1-chain.js';
 import * as w2 from './workloads/w2-fan.js';
 import * as w3 from './workloads/w3-exec-vs-make.js';
 import * as w4 from './workloads/w4-wfcommons.js';
+import * as w5 from './workloads/w5-postgres.js';
 import * as w6 from './workloads/w6-latency.js';
+import * as w6pg from './workloads/w6-postgres.js';
 import * as w7 from './workloads/w7-store-size.js';
 import * as w8 from './workloads/w8-memory.js';
 import * as w9 from './workloads/w9-crash.js';
@@ -40,7 +42,7 @@ import * as w9 from './workloads/w9-crash.js';
  * }} Context
  */
 
-export const WORKLOADS = [w1, w2, w3, w4, w6, w7, w8, w9];
+export const WORKLOADS = [w1, w2, w3, w4, w5, w6, w6pg, w7, w8, w9];
 
 async function main() {
   const argv = process.argv.slice(2);
