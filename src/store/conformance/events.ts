@@ -48,6 +48,8 @@ export function eventTests(ctx: SuiteContext): void {
       expect(await store.listAllEvents({ afterId: cut })).toEqual(all.filter((e) => e.id > cut));
       expect(await store.listAllEvents({ afterId: cut, limit: 2 })).toEqual(all.filter((e) => e.id > cut).slice(0, 2));
       expect(await allEvents(store, 2)).toEqual(all);
+      // One at a time: a page must never come back empty while later events exist.
+      expect(await allEvents(store, 1)).toEqual(all);
       expect(await store.listAllEvents({ afterId: all.at(-1)!.id })).toEqual([]);
     });
 

@@ -327,7 +327,7 @@ export class PostgresStore implements Store {
     const after = options.afterId ?? 0;
     const limit = options.limit ?? 1000;
     const out: EventRecord[] = [];
-    for (const row of await this.#read<EventRow>(`SELECT * FROM events WHERE id >= $1 ORDER BY id LIMIT $2`, [Math.floor(after / EVENT_ID_STRIDE), limit])) {
+    for (const row of await this.#read<EventRow>(`SELECT * FROM events WHERE id >= $1 AND id * ${EVENT_ID_STRIDE} + n - 1 > $2 ORDER BY id LIMIT $3`, [Math.floor(after / EVENT_ID_STRIDE), after, limit])) {
       for (const e of toEvents(row)) {
         if (e.id <= after) continue;
         out.push(e);

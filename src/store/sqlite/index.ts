@@ -224,7 +224,7 @@ export class SqliteStore implements Store {
     const after = options.afterId ?? 0;
     const limit = options.limit ?? 1000;
     const out: EventRecord[] = [];
-    for (const row of this.#stmts.eventsAll.iterate(Math.floor(after / EVENT_ID_STRIDE), limit) as Iterable<EventRow>) {
+    for (const row of this.#stmts.eventsAll.iterate(Math.floor(after / EVENT_ID_STRIDE), after, limit) as Iterable<EventRow>) {
       for (const e of toEvents(row)) {
         if (e.id <= after) continue;
         out.push(e);

@@ -89,7 +89,9 @@ const SQL = {
   // events
   insertEvents: `INSERT INTO events (run_id, seq, n, ts, body) VALUES (?, ?, ?, ?, ?)`,
   eventsOfRun: `SELECT * FROM events WHERE run_id = ? AND seq + n > ? ORDER BY seq LIMIT ?`,
-  eventsAll: `SELECT * FROM events WHERE id >= ? ORDER BY id LIMIT ?`,
+  // A row holds events id*1000 … id*1000+n-1: rows wholly at or before the cursor are skipped, so
+  // LIMIT counts only rows that yield at least one event.
+  eventsAll: `SELECT * FROM events WHERE id >= ? AND id * 1000 + n - 1 > ? ORDER BY id LIMIT ?`,
   // agents
   allAgents: `SELECT * FROM agents ORDER BY id`,
   agentLoads: `SELECT id, running, version FROM agents ORDER BY id`,
