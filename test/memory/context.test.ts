@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryHooks, formatMemoryContext, MEMORY_HEADING } from '../../src/memory/context.js';
 import { createHashEmbedder } from '../../src/memory/embedders/hash.js';
+import type { Embedder } from '../../src/memory/embedders/types.js';
 import { learningsFromOutput, learningsFromText } from '../../src/memory/learnings.js';
 import { MemoryPlane } from '../../src/memory/memory-plane.js';
 import { startEngine } from '../engine/helpers.js';
@@ -115,6 +116,32 @@ describe('context propagation', () => {
         await engine.stop();
       }
     }
+  });
+
+  it('a learning that cannot be stored fails the attempt (retryable) instead of being reported stored', async () => {
+    // The embedding provider is down for the first call only.
+    let calls = 0;
+    const flaky: Embedder = {
+      model: 'flaky-8',
+      dimension: 8,
+      embed: async (texts) => {
+        if (++calls === 1) throw new Error('provider down');
+        return texts.map(() => new Float32Array(8).fill(1 / Math.sqrt(8)));
+      },
+    };
+    let plane: MemoryPlane | null = null;
+    const engine = await startEngine({
+      attemptHooks: createMemoryHooks(() => plane!),
+      functions: { teach: async () => ({ learnings: ['keep this'] }) },
+      agents: [{ id: 'teacher', driver: 'function', capabilities: ['teach'], config: { function: 'teach' } }],
+    });
+    plane = new MemoryPlane({ store: engine.store, embedder: flaky });
+    const view = await engine.run({ tasks: [{ id: 'lesson', agent: 'teacher', retry: { maxAttempts: 2, backoff: { initialMs: 0, jitter: 0 } } }] }, { runId: 'outage' });
+    expect(view.status).toBe('completed');
+    const [first, second] = view.tasks[0]!.attempts;
+    expect(first).toMatchObject({ status: 'failed', error: { kind: 'exception', message: expect.stringContaining('recording the attempt output failed: provider down') } });
+    expect(second!.status).toBe('succeeded');
+    expect((await plane.list({ runId: 'outage', kind: 'learning' })).map((l) => [l.text, l.provenance?.attempt])).toEqual([['keep this', 2]]);
   });
 
   it('the documented forms parse strictly: malformed entries are skipped, never half-stored', () => {
