@@ -70,4 +70,19 @@ describe('tutti serve', () => {
     expect(serve.stderr()).not.toContain(TOKEN);
     expect(serve.stdout()).toBe('');
   });
+
+  it('searches memory with the embedder tutti memory uses (TUTTI_EMBEDDER), and says when the dashboard is off', async () => {
+    const dataDir = dir();
+    const env = { TUTTI_EMBEDDER: 'hash' };
+    const seeded = await runCli(['memory', 'seed', '--global', '--text', 'the flaky test is the payment webhook retry', '--text', 'deploys go out on tuesdays'], { dataDir, env });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const serve = await startServe(['--no-dashboard'], { dataDir, env });
+    started.push(serve);
+    expect(serve.stderr()).toContain('dashboard off (--no-dashboard)');
+    const r = await fetch(`${serve.url}/api/v1/memory/search?q=${encodeURIComponent('flaky payment webhook')}&topK=1`);
+    const body = (await r.json()) as { results?: Array<{ text?: string; entry?: { text?: string } }> } & Record<string, unknown>;
+    expect(r.status, JSON.stringify(body)).toBe(200);
+    expect(JSON.stringify(body)).toContain('payment webhook');
+    expect(JSON.stringify(body)).not.toContain('tuesdays');
+  });
 });

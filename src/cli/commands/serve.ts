@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { createEmbedder, embedderConfigFrom } from '../../memory/embedders/index.js';
+import { MemoryPlane } from '../../memory/memory-plane.js';
 import { createServer, DEFAULT_PORT } from '../../server/index.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -56,6 +58,13 @@ export function registerServe(program: Command): void {
         dataDir: settings.dataDir,
         token,
         webDir,
+        // Search with the embedder `tutti memory` and the engine use (TUTTI_EMBEDDER…): vectors of
+        // another model could not be compared.
+        memory: new MemoryPlane({
+          store: engine.store,
+          embedder: createEmbedder(embedderConfigFrom({}, process.env), process.env),
+          onError: (e) => process.stderr.write(`tutti: memory index upkeep failed: ${e instanceof Error ? e.message : String(e)}\n`),
+        }),
         ...(flags.logLevel ? { logger: flags.logLevel as (typeof LOG_LEVELS)[number] } : {}),
       });
       await engine.start();
@@ -67,7 +76,7 @@ export function registerServe(program: Command): void {
         if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${code}`);
         throw e;
       }
-      const dashboard = webDir && existsSync(`${webDir}/index.html`) ? `${url}/` : 'not built (npm run build:web)';
+      const dashboard = webDir === null ? 'off (--no-dashboard)' : existsSync(`${webDir}/index.html`) ? `${url}/` : `not built (npm run build:web; looked in ${webDir})`;
       process.stderr.write(`tutti: listening on ${url}  dashboard ${dashboard}  API ${url}/api/v1  docs ${url}/docs${token ? '' : '  (no token: loopback only)'}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
