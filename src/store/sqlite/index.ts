@@ -88,6 +88,9 @@ export class SqliteStore implements Store {
     db.pragma('foreign_keys = OFF');
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -32000');
+    // Reads (memory vector scans above all) go through the OS page cache instead of copies into
+    // SQLite's: mapped, not allocated, so it costs address space only. 256 MiB.
+    if (options.path !== ':memory:') db.pragma('mmap_size = 268435456');
     if (!options.skipMigrations) this.#migrateSync();
   }
 
