@@ -193,6 +193,33 @@ describe('budgets through the engine', () => {
   }, 120_000);
 });
 
+describe('task budgets (plan field budget; seed 000 loopPolicy.budgetLimits)', () => {
+  it('a task’s budget is its own account: its retry is refused once spent, before the CLI starts; other tasks are not charged', async () => {
+    // Each fake claude session reports 150 tokens; the task may use 150 in all.
+    const { engine, record } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const run = await engine.run({
+      agents: [{ id: 'coder', driver: 'coding', maxConcurrency: 1, config: { cli: ['claude'] } }],
+      tasks: [
+        { id: 'capped', prompt: 'fix it', agent: 'coder', budget: { tokens: 150 }, validate: [['node', '-e', 'process.exit(1)']], retry: { maxAttempts: 3, backoff: { initialMs: 0 } }, continueOnFailure: true },
+        { id: 'free', prompt: 'other', agent: 'coder', dependsOn: [] },
+      ],
+    });
+    const capped = run.tasks.find((t) => t.id === 'capped')!;
+    expect(capped.attempts.map((a) => a.status)).toEqual(['failed', 'failed']);
+    expect(capped.attempts[1]!.error).toMatchObject({ kind: 'non_retryable', message: 'budget exhausted: 150 tokens of 150 tokens spent' });
+    expect(run.tasks.find((t) => t.id === 'free')!.status).toBe('succeeded');
+    // Two sessions in all: the capped task's first attempt and the free task.
+    expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);
+    await engine.stop();
+  });
+
+  it('rejects a budget without a limit before anything runs', async () => {
+    const { engine } = await setup({});
+    await expect(engine.validatePlan({ tasks: [{ id: 't', prompt: 'x', agent: 'test', budget: { softFraction: 0.5 } }] })).rejects.toMatchObject({ code: 'ERR_INVALID_PLAN' });
+    await engine.stop();
+  });
+});
+
 describe('--budget-* flags', () => {
   it('become the coding agent’s budget (and part of its id: agents are shared across runs)', () => {
     const plan = codingGoalPlan('fix it', { agentCli: 'claude,codex', budgetUsd: 0.5, budgetTokens: 20000, budgetMs: 60000 });

@@ -243,3 +243,14 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Pro
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+describe('seed 000 budgetLimits', () => {
+  it('become the task’s budget (USD, tokens, wall ms) and its per-attempt timeout', async () => {
+    const { orchestrationPlan, parseOrchestrateInput } = await import('../../src/memory/orchestration/orchestrator.js');
+    const input = parseOrchestrateInput({ description: 'fix the flaky test', loopPolicy: { budgetLimits: { maxCostUsd: 0.5, maxTokens: 20_000, maxDurationMs: 60_000 } } });
+    const task = orchestrationPlan(input, 'safe-exec', {}).tasks[0]!;
+    expect(task.budget).toEqual({ usd: 0.5, tokens: 20_000, wallMs: 60_000 });
+    expect(task.timeoutMs).toBe(60_000);
+    expect(orchestrationPlan(parseOrchestrateInput({ description: 'x' }), 'safe-exec', {}).tasks[0]!.budget).toBeUndefined();
+  });
+});

@@ -62,7 +62,7 @@ export const workspaceSchema = z
   .describe('Workspace of a coding task.');
 
 /** Task fields read by coding agents (copied into the task spec as written). */
-export const CODING_TASK_FIELDS = ['acceptanceCriteria', 'context', 'allowedPaths', 'forbiddenPaths', 'validate', 'workspace'] as const;
+export const CODING_TASK_FIELDS = ['acceptanceCriteria', 'context', 'allowedPaths', 'forbiddenPaths', 'validate', 'workspace', 'budget'] as const;
 
 /** One task of a plan, as written (before defaults). */
 export const taskInputSchema = z
@@ -92,6 +92,16 @@ export const taskInputSchema = z
     forbiddenPaths: globListSchema.optional().describe('Globs a coding agent must not change.'),
     validate: z.array(commandSchema).max(100).optional().describe('Commands run in the workspace after a coding agent; the attempt succeeds only when every one exits 0.'),
     workspace: workspaceSchema.optional(),
+    budget: z
+      .strictObject({
+        usd: z.number().positive().optional().describe('USD the task’s attempts may spend together.'),
+        tokens: z.number().int().positive().optional().describe('Tokens (input + output) the task’s attempts may use together.'),
+        wallMs: z.number().int().positive().optional().describe('Agent wall time of all attempts, ms.'),
+        softFraction: z.number().gt(0).max(1).optional().describe('Fraction of a limit that emits the soft-limit line. Default 0.8.'),
+      })
+      .refine((b) => b.usd !== undefined || b.tokens !== undefined || b.wallMs !== undefined, { message: 'a budget needs usd, tokens or wallMs' })
+      .optional()
+      .describe('What all attempts of this task may spend (coding agents; seed 000 loopPolicy.budgetLimits). Reserved before each dispatch; replaces the agent’s own budget for this task.'),
     approval: z
       .union([z.literal(true), z.strictObject({ message: z.string().max(10_000).optional() })])
       .optional()
@@ -189,12 +199,26 @@ export interface TaskSpec {
   /** Coding tasks: validation commands (argv, or lines split without a shell). */
   validate?: Array<string | string[]>;
   workspace?: TaskWorkspace;
+  /** Coding tasks: what all attempts of this task may spend (USD, tokens, wall ms). */
+  budget?: TaskBudget;
   /** Present on approval gates. */
   approval?: { message: string };
   /** Rewind on final failure (a validation loop between tasks). */
   loop?: LoopPolicy;
   /** Memory to retrieve into the prompt before each attempt (docs/memory.md). */
   memory?: TaskMemoryQuery;
+}
+
+/** A task's budget: limits of all its attempts together (at least one of usd, tokens, wallMs). */
+export interface TaskBudget {
+  /** USD. */
+  usd?: number;
+  /** Input + output tokens. */
+  tokens?: number;
+  /** Agent wall time, ms. */
+  wallMs?: number;
+  /** Fraction of a limit that emits the soft-limit line. @default 0.8 */
+  softFraction?: number;
 }
 
 /** A task's memory query. */

@@ -66,6 +66,12 @@ export function toRunStatus(view: Pick<RunView, 'status' | 'progress' | 'error'>
   return s;
 }
 
+/** Seed 000's `budgetLimits` as the task's budget (USD, tokens, wall ms), or null when it sets none. */
+function budgetOf(b: { maxDurationMs?: number; maxCostUsd?: number; maxTokens?: number } | undefined): { usd?: number; tokens?: number; wallMs?: number } | null {
+  if (!b || (b.maxCostUsd === undefined && b.maxTokens === undefined && b.maxDurationMs === undefined)) return null;
+  return { ...(b.maxCostUsd !== undefined ? { usd: b.maxCostUsd } : {}), ...(b.maxTokens !== undefined ? { tokens: b.maxTokens } : {}), ...(b.maxDurationMs !== undefined ? { wallMs: b.maxDurationMs } : {}) };
+}
+
 /** The plan of one orchestrated task. */
 export function orchestrationPlan(input: z.infer<typeof inputSchema>, backend: OrchestratorBackend, config: Pick<OrchestratorConfig, 'agent' | 'memoryTopK'>): PlanInput {
   const lp = input.loopPolicy ?? {};
@@ -82,6 +88,7 @@ export function orchestrationPlan(input: z.infer<typeof inputSchema>, backend: O
       backoff: { initialMs: rp?.initialDelayMs ?? 1000, factor: rp?.factor ?? 2, maxMs: rp?.maxDelayMs ?? 60_000, jitter: 0.2 },
     },
     ...(lp.budgetLimits?.maxDurationMs ? { timeoutMs: lp.budgetLimits.maxDurationMs } : {}),
+    ...(budgetOf(lp.budgetLimits) ? { budget: budgetOf(lp.budgetLimits)! } : {}),
     ...(criteria.length ? { acceptanceCriteria: criteria } : {}),
     ...(input.allowedPaths ? { allowedPaths: input.allowedPaths } : {}),
     ...(input.forbiddenPaths ? { forbiddenPaths: input.forbiddenPaths } : {}),

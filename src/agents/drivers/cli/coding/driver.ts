@@ -131,9 +131,12 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
   const config = codingAgentConfigSchema.parse(ctx.agent.config);
   const info = (text: string) => ctx.emit({ stream: 'info', text: `[tutti] ${text}` });
   const out = emptyOutput();
-  if (!config.budget) return codingAttempt(ctx, signal, opts, config, out, null);
+  // A task's own budget (plan field `budget`) is that task's account; else the agent's, per run.
+  const limits = ctx.task.budget ?? config.budget;
+  if (!limits) return codingAttempt(ctx, signal, opts, config, out, null);
+  const account = ctx.task.budget ? budgetKey(ctx.runId, `task.${ctx.taskId}`) : budgetKey(ctx.runId, ctx.agent.id);
   const soft: string[] = [];
-  const r = await ledger.reserve(budgetKey(ctx.runId, ctx.agent.id), config.budget, signal, (line) => {
+  const r = await ledger.reserve(account, limits, signal, (line) => {
     soft.push(line);
     info(line);
     // Durable too: the attempt's log keeps the soft-limit line (tutti logs, the API).
