@@ -34,7 +34,7 @@ describe('seed 003 API reference', () => {
       totalTasks: 5,
       errors: [],
     });
-    expect(res.json.plan.steps[1]).toEqual({ id: 'step-2', title: 'Research Research and implement user authentication', agentType: 'researcher', requiredCapabilities: ['web_research'], dependencies: ['step-1'] });
+    expect(res.json.plan.steps[1]).toEqual({ id: 'step-2', title: 'Research: Research and implement user authentication', agentType: 'researcher', requiredCapabilities: ['web_research'], dependencies: ['step-1'] });
     expect(res.json.jobIds).toEqual(['step-1', 'step-2', 'step-3', 'step-4', 'step-5']);
     expect(Date.parse(res.json.startTime)).not.toBeNaN();
     const run = await s.engine.getRun(res.json.sessionId);

@@ -44,7 +44,7 @@ export function decomposeGoal(goal: string, agents: readonly AgentShape[] = []):
   };
   const plan = add(`Break down the goal: ${subject}`, 'planner', 'task_decomposition', []);
   // Research always comes before the work (the seed's "Build a REST API" tree researches best practices too).
-  const before = [add(RESEARCH.test(text) ? `Research ${subject}` : `Research best practices for ${subject}`, 'researcher', 'web_research', [plan])];
+  const before = [add(RESEARCH.test(text) ? `Research: ${subject}` : `Research best practices for ${subject}`, 'researcher', 'web_research', [plan])];
   let last: string[];
   if (code) {
     const impl = add('Implement the solution', 'coder', 'code_generation', before);
