@@ -63,7 +63,9 @@ export class Orchestrator {
   }
 
   /**
-   * Changes options before first use (for the shared `orchestrator` instance).
+   * Changes options before first use (for the shared `orchestrator` instance). Logger options
+   * apply only if the logger was not created yet: the shared `orchestrationLogger` exists from
+   * import, so pass a logger instance to change it.
    * @throws TuttiError `ERR_INVALID_TRANSITION` once the engine exists.
    */
   configure(options: OrchestratorOptions): this {
