@@ -176,3 +176,15 @@ describe('orchestration logger input', () => {
     expect(b!.data).toEqual({ unserializable: expect.stringContaining('BigInt') });
   });
 });
+
+describe('orchestration logger configuration', () => {
+  it('configure changes the minimum level and the cap in place, and refuses a bad cap', async () => {
+    const { logger } = setup();
+    logger.configure({ minLevel: 'warn', maxEntries: 2 });
+    logger.info('task', 'dropped');
+    for (const m of ['w1', 'w2', 'w3']) logger.warn('task', m);
+    await logger.prune();
+    expect((await logger.query()).map((e) => e.message)).toEqual(['w2', 'w3']);
+    expect(() => logger.configure({ maxEntries: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+  });
+});

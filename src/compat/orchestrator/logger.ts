@@ -110,9 +110,9 @@ function toSeed(e: LogEntry): OrchestrationLogEntry {
  * const stats = await orchestrationLogger.getStatistics('session-123');
  */
 export class OrchestrationLogger {
-  readonly #options: OrchestrationLoggerOptions;
-  readonly #maxEntries: number;
-  readonly #retentionMs: number;
+  #options: OrchestrationLoggerOptions;
+  #maxEntries: number;
+  #retentionMs: number;
   readonly #now: () => number;
   #store: Promise<LogStore> | null = null;
   #buffer: NewLogEntry[] = [];
@@ -128,8 +128,28 @@ export class OrchestrationLogger {
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.#now = options.now ?? Date.now;
+    this.#check();
+  }
+
+  #check(): void {
     if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) throw new TuttiError('ERR_INVALID_OPTIONS', 'maxEntries is a positive integer');
     if (!(this.#retentionMs > 0)) throw new TuttiError('ERR_INVALID_OPTIONS', 'retentionMs is a positive number of ms');
+  }
+
+  /**
+   * Changes the cap, retention, minimum level, extra secrets or sink (e.g. of the shared
+   * `orchestrationLogger`). The store cannot be changed. @throws TuttiError `ERR_INVALID_OPTIONS`
+   */
+  configure(options: Omit<Partial<OrchestrationLoggerOptions>, 'store' | 'now'>): this {
+    const next = { ...this.#options, ...options, store: this.#options.store };
+    const max = next.maxEntries ?? 10_000;
+    const retention = next.retentionMs ?? 7 * DAY_MS;
+    if (!Number.isInteger(max) || max < 1) throw new TuttiError('ERR_INVALID_OPTIONS', 'maxEntries is a positive integer');
+    if (!(retention > 0)) throw new TuttiError('ERR_INVALID_OPTIONS', 'retentionMs is a positive number of ms');
+    this.#options = next;
+    this.#maxEntries = max;
+    this.#retentionMs = retention;
+    return this;
   }
 
   debug(source: string, message: string, context?: LogContext): void {

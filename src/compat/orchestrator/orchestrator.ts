@@ -64,8 +64,7 @@ export class Orchestrator {
 
   /**
    * Changes options before first use (for the shared `orchestrator` instance). Logger options
-   * apply only if the logger was not created yet: the shared `orchestrationLogger` exists from
-   * import, so pass a logger instance to change it.
+   * reconfigure the existing logger (the shared `orchestrationLogger` stays the same object).
    * @throws TuttiError `ERR_INVALID_TRANSITION` once the engine exists.
    */
   configure(options: OrchestratorOptions): this {
@@ -73,6 +72,7 @@ export class Orchestrator {
     Object.assign(this.#options, options);
     if (options.policy) this.#policy = options.policy;
     if (options.logger && 'flush' in options.logger) this.#logger = options.logger;
+    else if (options.logger && this.#logger) this.#logger.configure(options.logger);
     return this;
   }
 
