@@ -65,6 +65,32 @@ describe.skipIf(unavailable !== null)(`batched finishes on PostgreSQL match SQLi
     };
   }
 
+  it('event data with quotes, backslashes, dollars and non-ASCII text round-trips', async () => {
+    const pg = new PostgresStore({ connectionString: db.url, schema: `e_${randomBytes(4).toString('hex')}` });
+    await pg.migrate();
+    try {
+      await pg.upsertAgents([agent('a1')], T0);
+      const nasty = `it's "quoted" \\ back\\slash $1 $22 {a,b} 'x' \n new line — ü 中文 😀`;
+      await pg.createRun(newRun("r'1", [task('t"1')], { name: nasty }));
+      const claimed = await pg.claim({ workerId: "w'$1", now: T0 + 1, limit: 1, choose: chooseAny });
+      const s = claimed.started[0]!;
+      const done = await pg.claim({
+        workerId: 'w',
+        now: T0 + 2,
+        limit: 0,
+        choose: () => ({ assignments: [], blocked: [] }),
+        finishes: [{ ...finishOf(s, 'failed', T0 + 2), error: { kind: 'exit_code', message: nasty } }],
+      });
+      const logged = await pg.listEvents("r'1");
+      expect(logged.find((e) => e.type === 'run:created')?.data).toEqual({ name: nasty, tasks: 1 });
+      expect(logged.find((e) => e.type === 'attempt:failed')?.data).toMatchObject({ message: nasty });
+      expect(logged.filter((e) => e.seq > claimed.events.at(-1)!.seq)).toEqual(done.events);
+      expect((await pg.getRun("r'1"))?.error).toContain(nasty);
+    } finally {
+      await pg.close();
+    }
+  });
+
   it('same events, in the same order, and the same rows as one-by-one finishes', async () => {
     const sqlite = new SqliteStore({ path: ':memory:' });
     const pg = new PostgresStore({ connectionString: db.url, schema: `b_${randomBytes(4).toString('hex')}` });

@@ -48,17 +48,30 @@ async function readPage(tx: PgTx, req: ClaimRequest, size: number, offset: numbe
     if (req.runIds.length > 1) rows.sort((a, b) => b.run_priority - a.run_priority || b.priority - a.priority || a.ready_at! - b.ready_at! || a.seq - b.seq);
     return rows;
   }
-  // Runs at their limit (as of this transaction: its own starts and finishes included) would fill
-  // the page with tasks they may not start: leave them out, in the same statement.
-  const loaded = tx.loadedRuns().filter((r) => r.max_concurrency !== null);
-  return tx.q<CandidateRow>(
-    `SELECT ${CANDIDATE} FROM tasks t WHERE t.status = 'ready' AND t.ready_at <= $1
-       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id AND r.max_concurrency IS NOT NULL
-         AND COALESCE((SELECT o.running FROM unnest($2::text[], $3::int[]) AS o(id, running) WHERE o.id = r.id), r.running) >= r.max_concurrency)
-     ORDER BY t.run_priority DESC, t.priority DESC, t.ready_at, t.run_id, t.seq LIMIT $4 OFFSET $5 FOR UPDATE OF t SKIP LOCKED`,
-    [tx.now, loaded.map((r) => r.id), loaded.map((r) => r.running), size, offset],
-  );
+  return tx.q<CandidateRow>(`${READY_ALL} LIMIT $4 OFFSET $5 FOR UPDATE OF t SKIP LOCKED`, [...saturationParams(tx), size, offset]);
 }
+
+/**
+ * Ready tasks of every run in dispatch order, leaving out runs at their limit as of this
+ * transaction (its own starts and finishes included: $2, $3): their tasks would fill the page.
+ */
+const READY_ALL = `SELECT ${CANDIDATE} FROM tasks t WHERE t.status = 'ready' AND t.ready_at <= $1
+  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id AND r.max_concurrency IS NOT NULL
+    AND COALESCE((SELECT o.running FROM unnest($2::text[], $3::int[]) AS o(id, running) WHERE o.id = r.id), r.running) >= r.max_concurrency)
+  ORDER BY t.run_priority DESC, t.priority DESC, t.ready_at, t.run_id, t.seq`;
+
+function saturationParams(tx: PgTx): [number, string[], number[]] {
+  const loaded = tx.loadedRuns().filter((r) => r.max_concurrency !== null);
+  return [tx.now, loaded.map((r) => r.id), loaded.map((r) => r.running)];
+}
+
+/** PREPARE_SQL and the first page of READY_ALL in one round trip. */
+const PREPARE_WITH_PAGE_SQL = `WITH u AS (
+  UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= $1 AND (blocked_reason::json ->> 'kind') = 'rate_limited' RETURNING run_id, id, seq
+)
+SELECT (SELECT json_agg(u) FROM u) AS unparked,
+  (SELECT json_agg(x ORDER BY x.id) FROM (SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a) x) AS agents,
+  (SELECT json_agg(c ORDER BY c.run_priority DESC, c.priority DESC, c.ready_at, c.run_id, c.seq) FROM (${READY_ALL} LIMIT $4 FOR UPDATE OF t SKIP LOCKED) c) AS candidates`;
 
 /**
  * Locks the limited agents the chooser picked (id order) and refreshes their loads: a claim in
@@ -89,17 +102,22 @@ SELECT (SELECT json_agg(u) FROM u) AS unparked,
   (SELECT json_agg(x ORDER BY x.id) FROM (SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a) x) AS agents`;
 
 export async function claimTx(tx: PgTx, req: ClaimRequest): Promise<StartedAttempt[]> {
-  const [prep] = await tx.q<{ unparked: Array<{ run_id: string; id: string; seq: number }> | null; agents: Array<{ id: string; version: number; running: number }> | null }>(PREPARE_SQL, [tx.now]);
-  // Rate-limited tasks whose limit reset are ready again.
-  await emitReady(tx, prep?.unparked ?? []);
   let size = firstPageSize(req.limit);
+  type Prep = { unparked: Array<{ run_id: string; id: string; seq: number }> | null; agents: Array<{ id: string; version: number; running: number }> | null; candidates?: CandidateRow[] | null };
+  // Over every run, the first page comes with the agents' loads: one round trip.
+  const [prep] = req.runIds ? await tx.q<Prep>(PREPARE_SQL, [tx.now]) : await tx.q<Prep>(PREPARE_WITH_PAGE_SQL, [...saturationParams(tx), size]);
+  // Rate-limited tasks whose limit reset are ready again (the statement's page could not see them: read it again).
+  const unparked = prep?.unparked ?? [];
+  await emitReady(tx, unparked);
+  let firstPage: CandidateRow[] | null = req.runIds || unparked.length ? null : (prep?.candidates ?? []);
   const agents = await tx.agents(prep?.agents ?? []);
   if (agents.every((a) => a.status !== 'active' || (a.maxConcurrency !== null && a.running >= a.maxConcurrency))) return [];
   const runs = new Map<string, RunLoad>();
   const started: StartedAttempt[] = [];
   let offset = 0;
   for (let page = 0; page < MAX_PAGES && started.length < req.limit; page++) {
-    const rows = await readPage(tx, req, size, offset);
+    const rows = firstPage ?? (await readPage(tx, req, size, offset));
+    firstPage = null;
     if (rows.length === 0) break;
     const left = await claimPage(tx, req, rows, agents, runs, started);
     // Started tasks stay `ready` in the database until the flush: only blocked ones left the ready set.

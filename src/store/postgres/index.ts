@@ -184,7 +184,7 @@ export class PostgresStore implements Store {
    * Runs `fn` in one transaction (retried on deadlock or serialization failure).
    * @param begin statements sent with BEGIN in the same round trip (no parameters).
    */
-  async #txn<T>(fn: (c: pg.PoolClient, begun: Array<Record<string, unknown>>) => Promise<T>, begin?: (c: pg.PoolClient) => string | null): Promise<T> {
+  async #txn<T>(fn: (c: pg.PoolClient, begun: Array<Record<string, unknown>>) => Promise<T>, begin?: (c: pg.PoolClient) => string | null, commitsItself = false): Promise<T> {
     await this.#ready();
     for (let attempt = 0; ; attempt++) {
       const c = await this.#p.connect();
@@ -197,7 +197,7 @@ export class PostgresStore implements Store {
           begun = results[1]!.rows as Array<Record<string, unknown>>;
         } else await c.query('BEGIN');
         const result = await fn(c, begun);
-        await c.query('COMMIT');
+        if (!commitsItself) await c.query('COMMIT');
         c.release();
         return result;
       } catch (e) {
@@ -221,8 +221,9 @@ export class PostgresStore implements Store {
       const tx = new PgTx(c, now, this.#agentCache, this.#specCache, options.writer ?? '');
       if (ids.length) tx.adoptLocked(begun.map(simpleRunRow));
       const result = await fn(tx);
-      return { result, events: await tx.flush() };
-    }, begin);
+      // The flush statement and COMMIT go in one round trip.
+      return { result, events: await tx.flushAndCommit() };
+    }, begin, true);
   }
 
   async #read<T>(text: string, values: unknown[] = []): Promise<T[]> {

@@ -47,6 +47,21 @@ export interface PendingStart {
   workerId: string;
 }
 
+/** A value as an SQL literal (strings, numbers, null, and flat arrays of those). */
+function literal(c: Pick<PoolClient, 'escapeLiteral'>, v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (Array.isArray(v)) {
+    const items = v.map((x) => (x === null || x === undefined ? 'NULL' : `"${String(x).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+    return c.escapeLiteral(`{${items.join(',')}}`);
+  }
+  return c.escapeLiteral(String(v));
+}
+
+/** The statement with its parameters inlined as literals (for the simple protocol, which sends several statements at once). */
+export function inlineParams(c: Pick<PoolClient, 'escapeLiteral'>, text: string, values: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, i: string) => literal(c, values[Number(i) - 1]));
+}
+
 interface PendingEvents {
   run: RunStateRow;
   firstSeq: number;
@@ -216,17 +231,29 @@ export class PgTx {
     return null;
   }
 
-  /** Writes events and changed runs in one statement. @returns the events appended, in emission order. */
-  async flush(): Promise<EventRecord[]> {
+  /**
+   * Writes events and changed runs in one statement and commits in the same round trip (simple
+   * protocol: the statement's parameters are inlined as literals).
+   * @returns the events appended, in emission order.
+   */
+  async flushAndCommit(): Promise<EventRecord[]> {
+    return this.flush(true);
+  }
+
+  /** Writes events and changed runs in one statement (and commits when `commit`). @returns the events appended, in emission order. */
+  async flush(commit = false): Promise<EventRecord[]> {
     const groups = [...this.#full, ...this.#events.values()];
     this.#full = [];
     this.#events.clear();
     const runs = [...this.#runs.values()].filter(({ row, original }) => changed(row, original)).map((e) => e.row);
     const starts = this.#starts.splice(0);
-    if (groups.length === 0 && runs.length === 0 && starts.length === 0) return [];
+    if (groups.length === 0 && runs.length === 0 && starts.length === 0) {
+      if (commit) await this.c.query('COMMIT');
+      return [];
+    }
     const sc = <K extends keyof PendingStart>(k: K) => starts.map((x) => x[k]);
     const col = <K extends keyof RunStateRow>(k: K) => runs.map((r) => r[k]);
-    const rows = await this.q<{ id: number; run_id: string; seq: number }>(FLUSH_SQL, [
+    const params = [
       groups.map((g) => g.run.id),
       groups.map((g) => g.firstSeq),
       groups.map((g) => g.list.length),
@@ -251,7 +278,12 @@ export class PgTx {
       sc('token'),
       sc('agentId'),
       sc('workerId'),
-    ]);
+    ];
+    let rows: Array<{ id: number; run_id: string; seq: number }>;
+    if (commit) {
+      const results = (await this.c.query(`${inlineParams(this.c, FLUSH_SQL, params)}; COMMIT`)) as unknown as Array<{ rows: Array<{ id: number; run_id: string; seq: number }> }>;
+      rows = results[0]!.rows;
+    } else rows = await this.q<{ id: number; run_id: string; seq: number }>(FLUSH_SQL, params);
     const idOf = new Map(rows.map((r) => [`${r.run_id}\u0000${r.seq}`, r.id]));
     const written: Array<{ order: number; event: EventRecord }> = [];
     for (const g of groups) {
