@@ -103,6 +103,6 @@ async function listenForWork(engine: Engine, say: (line: string) => void): Promi
       if (writer === engine.workerId || !runId) return;
       wake(runId);
     },
-    (e) => say(`notifications: ${errorMessage(e)} (falling back to polling)`),
+    (e) => say(`notifications: ${errorMessage(e)} (reconnecting; polling meanwhile)`),
   );
 }

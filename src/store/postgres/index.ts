@@ -175,7 +175,7 @@ export class PostgresStore implements Store {
     const pool = this.#pool;
     if (!pool) return;
     this.#pool = null;
-    for (const l of this.#listeners) await l.end().catch(() => undefined);
+    for (const l of this.#listeners) await l.stop();
     this.#listeners.clear();
     await pool.end();
   }
@@ -233,31 +233,71 @@ export class PostgresStore implements Store {
 
   // --- notifications ------------------------------------------------------------------------
 
-  readonly #listeners = new Set<pg.Client>();
+  readonly #listeners = new Set<{ stop: () => Promise<void> }>();
 
   /**
    * Calls `onReady` when a transaction of any process made tasks ready (LISTEN on a dedicated
-   * connection). @returns a function that stops listening.
+   * connection, re-established after a drop; notifications sent meanwhile are lost, so callers
+   * keep a slow poll). @returns a function that stops listening.
    */
   async listen(onReady: (payload: { writer: string; runId: string }) => void, onError?: (e: unknown) => void): Promise<() => Promise<void>> {
     void this.#p;
-    const client = new pg.Client(this.#clientConfig());
-    client.on('notification', (msg) => {
-      if (msg.channel !== NOTIFY_CHANNEL) return;
-      try {
-        const p = JSON.parse(msg.payload ?? '{}') as { w?: string; r?: string };
+    let stopped = false;
+    let client: pg.Client | null = null;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client(this.#clientConfig());
+      c.on('notification', (msg) => {
+        if (msg.channel !== NOTIFY_CHANNEL) return;
+        let p: { w?: string; r?: string } = {};
+        try {
+          p = JSON.parse(msg.payload ?? '{}') as { w?: string; r?: string };
+        } catch {
+          // A foreign payload: still a hint that work may be ready.
+        }
         onReady({ writer: p.w ?? '', runId: p.r ?? '' });
-      } catch {
-        onReady({ writer: '', runId: '' });
+      });
+      c.on('error', (e) => onError?.(e));
+      c.on('end', () => {
+        if (client === c) client = null;
+        if (!stopped) later();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        throw e;
       }
-    });
-    client.on('error', (e) => onError?.(e));
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    this.#listeners.add(client);
+      if (stopped) await c.end().catch(() => undefined);
+      else client = c;
+    };
+    const later = (): void => {
+      if (stopped || retry) return;
+      retry = setTimeout(() => {
+        retry = null;
+        connect().catch((e: unknown) => {
+          onError?.(e);
+          later();
+        });
+      }, 1000);
+      retry.unref?.();
+    };
+    await connect();
+    const handle = {
+      stop: async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        retry = null;
+        const c = client;
+        client = null;
+        await c?.end().catch(() => undefined);
+      },
+    };
+    this.#listeners.add(handle);
     return async () => {
-      if (!this.#listeners.delete(client)) return;
-      await client.end().catch(() => undefined);
+      if (!this.#listeners.delete(handle)) return;
+      await handle.stop();
     };
   }
 
