@@ -11,6 +11,13 @@ import type { PgTx } from './tx.js';
 export type CreateOutcome = { id: string; created: boolean } | { id: string; error: string };
 
 export async function createOrFind(tx: PgTx, run: NewRun): Promise<CreateOutcome> {
+  if (run.tasks.length <= CHUNK) {
+    // One statement: the run, its tasks and edges (nothing when the id or the key is taken).
+    if (await insertAll(tx, run)) {
+      await afterInsert(tx, run);
+      return { id: run.id, created: true };
+    }
+  }
   if (run.idempotencyKey) {
     const existing = await tx.one<{ id: string }>(`SELECT id FROM runs WHERE idempotency_key = $1`, [run.idempotencyKey]);
     if (existing) return { id: existing.id, created: false };
@@ -32,8 +39,60 @@ interface TaskInsert {
   pending: number;
 }
 
+const CHUNK = 5000;
+
+/** Inserts the run, its tasks and edges in one statement; false when a run with this id or key exists. */
+const INSERT_ALL = `WITH r AS (
+  INSERT INTO runs (id, status, name, goal, priority, max_concurrency, created_at, updated_at, tasks_total, idempotency_key, work_dir, metadata, approval_ttl_ms)
+  VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id
+),
+t AS (
+  INSERT INTO tasks (run_id, seq, id, kind, status, priority, run_priority, pending_deps, ready_at, depends_on, spec)
+  SELECT r.id, u.seq, u.id, u.kind, u.status, u.priority, $4, u.pending, u.ready_at, u.deps, u.spec
+  FROM r, unnest($12::int[], $13::text[], $14::text[], $15::text[], $16::int[], $17::int[], $18::bigint[], $19::text[], $20::text[]) AS u(seq, id, kind, status, priority, pending, ready_at, deps, spec)
+  RETURNING 1
+),
+e AS (
+  INSERT INTO task_edges (run_id, parent, child) SELECT r.id, u.parent, u.child FROM r, unnest($21::int[], $22::int[]) AS u(parent, child) RETURNING 1
+)
+SELECT (SELECT count(*) FROM r) AS created, (SELECT count(*) FROM t) AS tasks, (SELECT count(*) FROM e) AS edges`;
+
+async function insertAll(tx: PgTx, run: NewRun): Promise<boolean> {
+  const seqOf = new Map<string, number>();
+  run.tasks.forEach((t, seq) => seqOf.set(t.id, seq));
+  const edges: Array<[number, number]> = [];
+  run.tasks.forEach((t, seq) => {
+    for (const d of t.dependsOn) edges.push([seqOf.get(d)!, seq]);
+  });
+  const ts = run.tasks;
+  const [row] = await tx.q<{ created: number }>(INSERT_ALL, [
+    run.id,
+    run.name,
+    run.goal,
+    run.priority,
+    run.maxConcurrency,
+    run.createdAt,
+    run.tasks.length,
+    run.idempotencyKey ?? null,
+    run.workDir,
+    Object.keys(run.metadata).length ? JSON.stringify(run.metadata) : null,
+    run.approvalTtlMs ?? null,
+    ts.map((_, seq) => seq),
+    ts.map((t) => t.id),
+    ts.map((t) => (t.spec.approval ? 'approval' : 'task')),
+    ts.map((t) => (t.dependsOn.length === 0 ? 'ready' : 'pending')),
+    ts.map((t) => t.priority),
+    ts.map((t) => t.dependsOn.length),
+    ts.map((t) => (t.dependsOn.length === 0 ? run.createdAt : null)),
+    ts.map((t) => toJsonList(t.dependsOn)),
+    ts.map((t) => encodeSpec(t.spec, t.id)),
+    edges.map((e) => e[0]),
+    edges.map((e) => e[1]),
+  ]);
+  return (row?.created ?? 0) > 0;
+}
+
 async function insertTasks(tx: PgTx, runId: string, runPriority: number, rows: TaskInsert[], readyAt: number, edges: Array<[number, number]>): Promise<void> {
-  const CHUNK = 5000;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
     await tx.q(INSERT_TASKS, [
@@ -58,6 +117,18 @@ async function insertTasks(tx: PgTx, runId: string, runPriority: number, rows: T
 
 /** Inserts a run, its tasks and edges; tasks without dependencies start ready. */
 export async function createRunTx(tx: PgTx, run: NewRun): Promise<void> {
+  await insertRunRow(tx, run);
+  const seqOf = new Map<string, number>();
+  run.tasks.forEach((t, seq) => seqOf.set(t.id, seq));
+  const edges: Array<[number, number]> = [];
+  run.tasks.forEach((t, seq) => {
+    for (const d of t.dependsOn) edges.push([seqOf.get(d)!, seq]);
+  });
+  await insertTasks(tx, run.id, run.priority, run.tasks.map((task, seq) => ({ seq, task, pending: task.dependsOn.length })), run.createdAt, edges);
+  await afterInsert(tx, run);
+}
+
+async function insertRunRow(tx: PgTx, run: NewRun): Promise<void> {
   await tx.q(
     `INSERT INTO runs (id, status, name, goal, priority, max_concurrency, created_at, updated_at, tasks_total, idempotency_key, work_dir, metadata, approval_ttl_ms)
      VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)`,
@@ -75,6 +146,10 @@ export async function createRunTx(tx: PgTx, run: NewRun): Promise<void> {
       run.approvalTtlMs ?? null,
     ],
   );
+}
+
+/** The inserted run joins the transaction's working set; its first events, and its ready tasks'. */
+async function afterInsert(tx: PgTx, run: NewRun): Promise<void> {
   const row: RunStateRow = {
     id: run.id,
     status: 'queued',
@@ -94,13 +169,6 @@ export async function createRunTx(tx: PgTx, run: NewRun): Promise<void> {
   };
   tx.adopt(row);
   tx.emit(row, { type: 'run:created', data: { name: run.name, tasks: run.tasks.length } });
-  const seqOf = new Map<string, number>();
-  run.tasks.forEach((t, seq) => seqOf.set(t.id, seq));
-  const edges: Array<[number, number]> = [];
-  run.tasks.forEach((t, seq) => {
-    for (const d of t.dependsOn) edges.push([seqOf.get(d)!, seq]);
-  });
-  await insertTasks(tx, run.id, run.priority, run.tasks.map((task, seq) => ({ seq, task, pending: task.dependsOn.length })), run.createdAt, edges);
   for (let seq = 0; seq < run.tasks.length; seq++) {
     const t = run.tasks[seq]!;
     if (t.dependsOn.length === 0) await becameReady(tx, row, seq, t.id, t.spec.approval ? 'approval' : 'task', t.spec.approval?.message);
