@@ -4,17 +4,19 @@
  * in one invocation on this machine: LangGraph.js + SqliteSaver, Mastra + LibSQL, BullMQ flows +
  * Redis (AOF), graphile-worker and pg-boss on PostgreSQL, GNU make. Installs the peers from
  * bench/peers/package-lock.json (`npm ci`, skipped when node_modules already matches it), starts
- * the servers, runs W1/W2/W3/W7 then W4, interleaving systems within each repetition, and prints
- * the table with tutti's ratio to each peer.
+ * the servers, runs W1/W2/W3/W7 then W4, each system and case in a fresh Node process of its own
+ * (`--child`: setup, one untimed warm-up run, the repetitions), and prints the table with tutti's
+ * ratio to each peer.
  *
  *   npm run bench:peers [-- --quick] [--write] [--only tutti,bullmq] [--no-w4] [--json FILE]
  *                       [--redis-port 6379] [--reinstall] [--self-check]
  *
- * --quick       1 repetition (3 by default), cut runs after 30 s (60 s; the chain of 10,000 after
+ * --quick       1 repetition (up to 3 by default, fewer once a case took 40 s), cut runs after 30 s (60 s; the chain of 10,000 after
  *               half that), W4 at a 2 s critical path (5 s)
  * --write       rewrite the peers section of docs/benchmarks.md and docs/bench-peers.svg
  * --only        only these systems (tutti, langgraph, mastra, bullmq, tutti-pg, graphile-worker, pg-boss, make)
  * --no-w4       skip the WfCommons DAGs; --w4-only: only them; --traces blast,montage: only these traces
+ * --cases       only these throughput cases (chain1k, chain10k, fan1k, execChain, execFan)
  * --json FILE   also write every measurement as JSON
  * --redis-port  use the Redis already on 127.0.0.1:PORT (persistence as configured there) instead
  *               of a private redis-server with AOF everysec
@@ -26,7 +28,8 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { cleanupTempDirs, DIST, ROOT, snapshotDist, WFCOMMONS_DIR } from '../lib/tutti.js';
+import { fileURLToPath } from 'node:url';
+import { cleanupTempDirs, DIST, ROOT, snapshotDist, tempDir, WFCOMMONS_DIR } from '../lib/tutti.js';
 import { runsCase, throughputCases } from './lib/cases.js';
 import { ensurePeersInstalled } from './lib/install.js';
 import { CHART, chartSvg, mainTable, markdownOf, rateOf, textOf, w4Table, writeSection } from './lib/report.js';
@@ -66,17 +69,20 @@ async function main() {
       'no-w4': { type: 'boolean', default: false },
       'w4-only': { type: 'boolean', default: false },
       traces: { type: 'string' },
+      cases: { type: 'string' },
       json: { type: 'string' },
       'redis-port': { type: 'string' },
       reinstall: { type: 'boolean', default: false },
       'self-check': { type: 'boolean', default: false },
+      child: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:peers -- [--quick] [--write] [--only tutti,bullmq] [--no-w4 | --w4-only] [--traces blast,montage] [--json FILE] [--redis-port 6379] [--reinstall] [--self-check]\n');
+    process.stdout.write('usage: npm run bench:peers -- [--quick] [--write] [--only tutti,bullmq] [--no-w4 | --w4-only] [--traces blast,montage] [--cases chain1k,fan1k] [--json FILE] [--redis-port 6379] [--reinstall] [--self-check]\n');
     return 0;
   }
+  if (values.child) return await childMain(values.child);
   if (values['self-check']) {
     selfCheck();
     process.stdout.write('bench:peers self-check: DAG translations OK\n');
@@ -91,6 +97,8 @@ async function main() {
   const reps = values.quick ? 1 : 3;
   const deadlineMs = values.quick ? 30_000 : 60_000;
   const criticalSeconds = values.quick ? 2 : 5;
+  // A system stops repeating a case once its runs of it have taken this long (at least 1 run).
+  const budgetMs = values.quick ? 1 : 40_000;
   const t0 = performance.now();
 
   ensurePeersInstalled({ force: values.reinstall, log });
@@ -100,45 +108,48 @@ async function main() {
   const needPg = names.includes('graphile-worker') || names.includes('pg-boss') || names.includes('tutti-pg');
   const redis = needRedis ? (values['redis-port'] ? await services.useRedis(Number(values['redis-port'])) : await services.startRedis()) : null;
   const pg = needPg ? await services.ensurePostgres() : null;
-  const ctx = { redis, pg, log };
+  const shared = { redis: redis && { port: redis.port, version: redis.version }, pg: pg && { port: pg.port, user: pg.user, version: pg.version } };
+  const jobDir = tempDir('tutti-bench-peers-jobs-');
+  let jobNo = 0;
+  /**
+   * Runs one job in a fresh Node process of its own (setup, one untimed warm-up run, the job):
+   * every system gets a small process, not one holding the other peers' heaps (fork/spawn cost
+   * grows with the parent's memory, and GC pauses would be shared).
+   */
+  const child = (system, job) => {
+    const file = join(jobDir, `job${++jobNo}.json`);
+    writeFileSync(file, JSON.stringify({ system, job, shared }));
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file], {
+      env: { ...process.env, TUTTI_PEERS_DIST: DIST },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+    });
+    return JSON.parse(out.trim().split('\n').pop());
+  };
 
-  /** @type {Array<{ name: string, label: string, dags: boolean, modes?: string[], handle: any }>} */
+  /** @type {Array<{ name: string, label: string, dags: boolean, modes?: string[], version: string }>} */
   const systems = [];
   try {
     for (const n of names) {
       const mod = await SYSTEMS[n]();
-      process.stderr.write(`setup ${mod.label}\n`);
-      const handle = await mod.setup(ctx);
-      // One untimed small run: JIT warm-up, schema caches, connections.
-      const { chainDag } = await import('./lib/shapes.js');
-      await handle.run(chainDag(50), { mode: mod.modes ? mod.modes[0] : 'noop', deadlineMs: 30_000 });
-      systems.push({ name: mod.name, label: mod.label, dags: mod.dags, modes: mod.modes, handle });
-      log(handle.version);
+      const info = child(n, { kind: 'version' });
+      systems.push({ name: mod.name, label: mod.label, dags: mod.dags, modes: mod.modes, version: info.version });
+      log(`${mod.label}: ${info.version}`);
     }
 
-    const cases = values['w4-only'] ? [] : throughputCases();
+    const onlyCases = values.cases ? values.cases.split(',').map((x) => x.trim()) : null;
+    const cases = values['w4-only'] ? [] : throughputCases().filter((c) => !onlyCases || onlyCases.includes(c.key));
     /** @type {Map<string, import('./lib/report.js').Cell>} */
     const cells = new Map();
     for (const c of cases) {
-      for (let rep = 0; rep < reps; rep++) {
-        for (const s of systems) {
-          if (!runsCase(s, c)) continue;
-          const key = `${s.name}/${c.key}`;
-          const prev = cells.get(key);
-          if (prev && (prev.cut || (c.big && prev.slowMs > 20_000))) continue; // a cut (or very slow big) run is not repeated
-          const r = await s.handle.run(c.dag, { mode: c.mode, deadlineMs: c.big ? deadlineMs / 2 : deadlineMs, measureBytes: c.bytes && rep === 0 });
-          const rate = (r.done / r.ms) * 1000;
-          const cell = prev ?? { system: s.name, key: c.key, rates: [], cut: false, done: r.done, total: r.total, bytes: null, slowMs: 0 };
-          cell.rates.push(rate);
-          cell.cut = cell.cut || r.cut;
-          cell.slowMs = Math.max(cell.slowMs, r.ms);
-          if (rep === 0) {
-            cell.done = r.done;
-            if (r.bytes !== null) cell.bytes = r.bytes;
-          }
-          cells.set(key, cell);
-          log(`${c.id} ${c.title} rep ${rep + 1}/${reps} ${s.name}: ${Math.round(rate)} steps/s${r.cut ? ` (cut after ${r.done}/${r.total})` : ''}${r.bytes !== null ? `, ${Math.round(r.bytes / Math.max(1, r.done))} B/step` : ''}`);
-        }
+      for (const s of systems) {
+        if (!runsCase(s, c)) continue;
+        const runs = child(s.name, { kind: 'case', key: c.key, reps, budgetMs, deadlineMs: c.big ? deadlineMs / 2 : deadlineMs });
+        const first = runs[0];
+        const cell = { system: s.name, key: c.key, rates: runs.map((r) => (r.done / r.ms) * 1000), cut: runs.some((r) => r.cut), done: first.done, total: first.total, bytes: first.bytes };
+        cells.set(`${s.name}/${c.key}`, cell);
+        log(`${c.id} ${c.title} ${s.name}: ${cell.rates.map((x) => Math.round(x)).join(', ')} steps/s${cell.cut ? ` (cut after ${first.done}/${first.total})` : ''}${first.bytes !== null ? `, ${Math.round(first.bytes / Math.max(1, first.done))} B/step` : ''}`);
       }
     }
 
@@ -150,6 +161,7 @@ async function main() {
       const files = readdirSync(WFCOMMONS_DIR)
         .filter((f) => f.endsWith('.json') && (!wanted || wanted.some((w) => f.startsWith(w))))
         .sort();
+      const dags = [];
       for (const file of files) {
         const name = file.replace(/-chameleon.*\.json$/, '');
         const trace = JSON.parse(readFileSync(join(WFCOMMONS_DIR, file), 'utf8'));
@@ -158,12 +170,16 @@ async function main() {
         const dag = dagFromPlan(name, plan);
         const t = { name, tasks: dag.nodes.length, criticalMs: criticalPathMs(dag), levelledMs: levelledMakespanMs(dag) };
         traces.push(t);
-        for (const s of systems) {
-          if (!s.dags || !runsCase(s, { mode: 'sleep' })) continue;
-          const r = await s.handle.run(dag, { mode: 'sleep', deadlineMs: t.levelledMs * 3 + 30_000 });
-          w4.set(`${s.name}/${name}`, r);
-          log(`W4 ${name} ${s.name}: makespan ${Math.round(r.makespanMs)} ms vs critical path ${Math.round(t.criticalMs)} ms (+${(((r.makespanMs - t.criticalMs) / t.criticalMs) * 100).toFixed(1)}%)${r.cut ? ' CUT' : ''}`);
-        }
+        dags.push({ dag, deadlineMs: t.levelledMs * 3 + 30_000 });
+      }
+      for (const s of systems) {
+        if (!s.dags || !runsCase(s, { mode: 'sleep' }) || dags.length === 0) continue;
+        const results = child(s.name, { kind: 'w4', dags });
+        results.forEach((r, i) => {
+          const t = traces[i];
+          w4.set(`${s.name}/${t.name}`, r);
+          log(`W4 ${t.name} ${s.name}: makespan ${Math.round(r.makespanMs)} ms vs critical path ${Math.round(t.criticalMs)} ms (+${(((r.makespanMs - t.criticalMs) / t.criticalMs) * 100).toFixed(1)}%)${r.cut ? ' CUT' : ''}`);
+        });
       }
     }
 
@@ -177,7 +193,7 @@ async function main() {
     process.stdout.write(`${env.line}\n`);
     const verdicts = targets({ cells, traces, w4 });
     process.stdout.write(`${verdicts.map((v) => `${v.met ? 'met   ' : 'MISSED'} ${v.text}`).join('\n')}\n`);
-    const versions = systems.map((s) => `- ${s.label}: ${s.handle.version}`);
+    const versions = systems.map((s) => `- ${s.label}: ${s.version}`);
     if (values.json) {
       writeFileSync(values.json, `${JSON.stringify({ environment: env, versions, cells: [...cells.values()], traces, w4: Object.fromEntries(w4), verdicts }, null, 2)}\n`);
     }
@@ -189,11 +205,52 @@ async function main() {
     }
     return 0;
   } finally {
-    for (const s of systems) await s.handle.close().catch((e) => log(`close ${s.name}: ${e}`));
+    if (pg) {
+      const { DATABASES } = await import('./lib/systems/queues.js');
+      for (const db of DATABASES) await pg.dropDatabase(db).catch((e) => log(`drop ${db}: ${e}`));
+    }
     await redis?.stop();
     await pg?.stop();
     cleanupTempDirs();
   }
+}
+
+/**
+ * `--child FILE`: one job of the orchestrator in this (fresh) process: set the system up, one
+ * untimed warm-up run, then the job; prints the results as the last line of stdout.
+ * @param {string} file
+ */
+async function childMain(file) {
+  const { system, job, shared } = JSON.parse(readFileSync(file, 'utf8'));
+  const services = await import('./lib/services.js');
+  const ctx = { redis: shared.redis, pg: shared.pg ? await services.postgresAt(shared.pg) : null, log };
+  const mod = await SYSTEMS[system]();
+  const handle = await mod.setup(ctx);
+  let out;
+  try {
+    if (job.kind === 'version') out = { version: handle.version };
+    else {
+      const { chainDag } = await import('./lib/shapes.js');
+      await handle.run(chainDag(50), { mode: mod.modes ? mod.modes[0] : 'noop', deadlineMs: 30_000 });
+      if (job.kind === 'case') {
+        const c = throughputCases().find((x) => x.key === job.key);
+        out = [];
+        const start = performance.now();
+        for (let rep = 0; rep < job.reps; rep++) {
+          const r = await handle.run(c.dag, { mode: c.mode, deadlineMs: job.deadlineMs, measureBytes: c.bytes && rep === 0 });
+          out.push(r);
+          if (r.cut || performance.now() - start > job.budgetMs) break;
+        }
+      } else {
+        out = [];
+        for (const { dag, deadlineMs } of job.dags) out.push(await handle.run(dag, { mode: 'sleep', deadlineMs }));
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  return 0;
 }
 
 function git(args) {
@@ -256,7 +313,7 @@ function section({ env, versions, main, w4t, traces, verdicts, reps, deadlineMs,
     ...(redis ? [`- Redis: ${redis.version}`] : []),
     ...(pg ? [`- PostgreSQL: ${pg.version}`] : []),
     '',
-    `Steps/s = steps / wall time from building and submitting the run to the system reporting it complete; median of ${reps} run${reps > 1 ? 's' : ''} [min–max], systems interleaved within each repetition. \`tutti N×\` = tutti's rate / the peer's (for bytes: the peer's bytes / tutti's). A run still going after ${deadlineMs / 1000} s (the chain of 10,000: ${deadlineMs / 2000} s) is cut: its rate (completed steps / time) is an upper bound and it is not repeated. B/step = the durable store after the first run of the chain / completed steps (SQLite files after a WAL checkpoint; Redis: DUMP size of the run's keys; PostgreSQL: growth of the database). W3 runs \`/bin/true\` 2 at a time (make -j2; tutti with run and shell concurrency 2; the peers' task bodies spawn it through a 2-slot semaphore).`,
+    `Steps/s = steps / wall time from building and submitting the run to the system reporting it complete; median of up to ${reps} run${reps > 1 ? 's' : ''} [min–max, n] (a system stops repeating a case once its runs of it took 40 s); each system runs each case in a fresh Node process of its own (setup and one warm-up run untimed), one system after the other. \`tutti N×\` = tutti's rate / the peer's (for bytes: the peer's bytes / tutti's). A run still going after ${deadlineMs / 1000} s (the chain of 10,000: ${deadlineMs / 2000} s) is cut: its rate (completed steps / time) is an upper bound and it is not repeated. B/step = the durable store after the first run of the chain / completed steps (SQLite files after a WAL checkpoint; Redis: DUMP size of the run's keys; PostgreSQL: growth of the database). W3 runs \`/bin/true\` 2 at a time (make -j2; tutti with run and shell concurrency 2; the peers' task bodies spawn it through a 2-slot semaphore).`,
     '',
     markdownOf(main),
     '',
@@ -278,6 +335,8 @@ function section({ env, versions, main, w4t, traces, verdicts, reps, deadlineMs,
 main().then(
   (code) => {
     process.exitCode = code;
+    // Peer libraries may leave handles open (timers, sockets): a child is done once it printed.
+    if (process.argv.includes('--child')) process.exit(code);
   },
   (e) => {
     cleanupTempDirs();

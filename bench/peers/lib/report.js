@@ -53,7 +53,7 @@ export function mainTable(r) {
       }
       const t = rateOf(r.cells.get(`tutti/${c.key}`));
       const q = s.name.startsWith('tutti') ? null : ratio(t, v, 'rate');
-      const spread = cell.rates.length > 1 ? ` [${int(Math.min(...cell.rates))}–${int(Math.max(...cell.rates))}]` : '';
+      const spread = cell.rates.length > 1 ? ` [${int(Math.min(...cell.rates))}–${int(Math.max(...cell.rates))}, n=${cell.rates.length}]` : '';
       const cutNote = cell.cut ? ` (≤; cut at ${int(cell.done)}/${int(cell.total)} steps)` : '';
       const tp = rateOf(r.cells.get(`tutti-pg/${c.key}`));
       const qp = PG_PEERS.has(s.name) ? ratio(tp, v, 'rate') : null;

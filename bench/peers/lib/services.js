@@ -50,6 +50,8 @@ export async function startRedis() {
   });
   let err = '';
   child.stderr.on('data', (b) => (err += b));
+  // Never outlive the bench (an interrupted run exits without its finally blocks).
+  process.once('exit', () => child.kill('SIGTERM'));
   const { default: Redis } = await peerImport('ioredis');
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   for (let i = 0; ; i++) {
@@ -185,6 +187,18 @@ export async function ensurePostgres() {
     v = await tryConnect(port, user);
     if (!v) throw new Error(`the throwaway PostgreSQL cluster on port ${port} does not answer`);
   }
+  const server = await postgresAt({ port, user, version: v });
+  return { ...server, owned: owned !== null, stop: async () => owned?.stop() };
+}
+
+/**
+ * The admin side of a PostgreSQL server that answers on 127.0.0.1:`port` (what a bench child
+ * process gets from the parent, which started or found it).
+ * @param {{ port: number, user: string, version: string }} at
+ * @returns {Promise<Postgres>}
+ */
+export async function postgresAt({ port, user, version }) {
+  const { default: pg } = await peerImport('pg');
   /** @param {string} sql */
   const admin = async (sql) => {
     const c = new pg.Client({ host: '127.0.0.1', port, user, database: 'postgres' });
@@ -199,8 +213,8 @@ export async function ensurePostgres() {
     host: '127.0.0.1',
     port,
     user,
-    version: v,
-    owned: owned !== null,
+    version,
+    owned: false,
     async createDatabase(name) {
       await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin(`CREATE DATABASE "${name}"`);
@@ -209,9 +223,7 @@ export async function ensurePostgres() {
     async dropDatabase(name) {
       await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
-    async stop() {
-      if (owned) await owned.stop();
-    },
+    async stop() {},
   };
 }
 

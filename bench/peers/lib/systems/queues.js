@@ -3,13 +3,16 @@
  * runs here: a task enqueues its successors when it completes (a successor with several
  * dependencies has a join counter row, decremented in the database; whoever brings it to 0
  * enqueues it). One database per system (created and dropped by the bench), schemas installed
- * once; bytes = growth of `pg_database_size` over the run (graphile-worker deletes jobs when they
+ * once (the bench drops the databases at its end: {@link DATABASES}); bytes = growth of `pg_database_size` over the run (graphile-worker deletes jobs when they
  * complete; pg-boss keeps them until its retention/archive maintenance).
  */
 import { performance } from 'node:perf_hooks';
 import { peerImport, peerVersion } from '../install.js';
 import { queuePlan } from '../shapes.js';
 import { makeWork, result } from '../work.js';
+
+/** The databases the PostgreSQL systems create (each dropped and re-created by its setup). */
+export const DATABASES = ['tutti_bench_graphile', 'tutti_bench_pgboss', 'tutti_bench_tutti'];
 
 const COUNTERS = 'CREATE TABLE IF NOT EXISTS bench_join (run int NOT NULL, id text NOT NULL, remaining int NOT NULL, PRIMARY KEY (run, id))';
 const DECREMENT = 'UPDATE bench_join SET remaining = remaining - 1 WHERE run = $1 AND id = $2 RETURNING remaining';
@@ -39,6 +42,7 @@ export async function setupGraphile(ctx) {
   const db = 'tutti_bench_graphile';
   const connectionString = await ctx.pg.createDatabase(db);
   const pool = new pg.Pool({ connectionString, max: 4 });
+  pool.on('error', () => {});
   await pool.query(COUNTERS);
   const utils = await makeWorkerUtils({ connectionString });
   await utils.migrate();
@@ -98,7 +102,6 @@ export async function setupGraphile(ctx) {
       await runner.stop();
       await utils.release();
       await pool.end();
-      await ctx.pg.dropDatabase(db);
     },
   };
 }
@@ -110,6 +113,7 @@ export async function setupPgBoss(ctx) {
   const db = 'tutti_bench_pgboss';
   const connectionString = await ctx.pg.createDatabase(db);
   const pool = new pg.Pool({ connectionString, max: 4 });
+  pool.on('error', () => {});
   await pool.query(COUNTERS);
   const boss = new PgBoss({ connectionString, max: 8, supervise: false, schedule: false });
   boss.on('error', () => {});
@@ -172,7 +176,6 @@ export async function setupPgBoss(ctx) {
     async close() {
       await boss.stop({ graceful: false, wait: true });
       await pool.end();
-      await ctx.pg.dropDatabase(db);
     },
   };
 }

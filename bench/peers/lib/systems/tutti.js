@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadTutti, removeDir, storeBytes, tempDir } from '../../../lib/tutti.js';
+import { DIST, removeDir, storeBytes, tempDir } from '../../../lib/tutti.js';
 import { makeWork, result } from '../work.js';
 
 export const name = 'tutti';
@@ -27,11 +27,14 @@ export async function setupPostgres(ctx) {
 
 /** @param {import('../services.js').Postgres | null} pgServer */
 async function setupOn(_ctx, pgServer) {
-  const { createEngine } = await loadTutti();
+  // The parent's snapshot of dist/ (a child process must not take one of its own: a rebuild
+  // between two children would mix builds).
+  const { createEngine } = await import(join(process.env.TUTTI_PEERS_DIST ?? DIST, 'index.js'));
   const dbName = 'tutti_bench_tutti';
   const databaseUrl = pgServer ? await pgServer.createDatabase(dbName) : null;
   const { default: pg } = pgServer ? await import('pg') : { default: null };
   const pool = pgServer ? new pg.Pool({ connectionString: databaseUrl, max: 2 }) : null;
+  pool?.on('error', () => {});
   const dbSize = async () => Number((await pool.query('SELECT pg_database_size(current_database()) AS b')).rows[0].b);
   const { readFileSync } = await import('node:fs');
   const { ROOT } = await import('../../../lib/tutti.js');
@@ -100,10 +103,7 @@ async function setupOn(_ctx, pgServer) {
       return { ...r, bytes };
     },
     async close() {
-      if (pool) {
-        await pool.end();
-        await pgServer.dropDatabase(dbName);
-      }
+      await pool?.end();
     },
   };
 }
