@@ -201,8 +201,12 @@ export class PostgresStore implements Store {
         c.release();
         return result;
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        c.release();
+        // A connection that cannot even roll back is broken: destroy it rather than pool it.
+        const rolledBack = await c.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        c.release(rolledBack ? undefined : true);
         if (attempt < this.#maxRetries && RETRYABLE.has((e as { code?: string }).code ?? '')) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
           continue;
