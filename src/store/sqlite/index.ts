@@ -182,7 +182,7 @@ export class SqliteStore implements Store {
     let stmt = this.#listRunsCache.get(key);
     if (!stmt) {
       const where = statuses.length ? `AND status IN (${statuses.map(() => '?').join(', ')})` : '';
-      stmt = this.#database.prepare(`SELECT * FROM runs WHERE id < ? ${where} ORDER BY id DESC LIMIT ?`);
+      stmt = this.#database.prepare(`SELECT * FROM runs WHERE id < ? ${where} ORDER BY id DESC LIMIT +?`);
       this.#listRunsCache.set(key, stmt);
     }
     const rows = stmt.all(filter.before ?? '\uffff', ...statuses, Math.max(1, Math.min(filter.limit ?? 50, 10_000))) as RunRow[];
