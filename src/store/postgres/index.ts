@@ -122,7 +122,7 @@ export class PostgresStore implements Store {
         version = row?.v ?? 0;
         pgvector = row?.vec ?? false;
       } catch (e) {
-        if ((e as { code?: string }).code !== '42P01') throw e;
+        if ((e as { code?: string }).code !== '42P01') throw this.#connectError(e);
       }
       if (version < latest) throw new TuttiError('ERR_STORE_MIGRATION', `database ${redactUrl(this.url)} has schema ${version}, this tutti needs ${latest}; run tutti migrate --database-url …`);
       if (version > latest) throw new TuttiError('ERR_STORE_MIGRATION', `database ${redactUrl(this.url)} has schema ${version}, newer than this tutti (${latest}); upgrade tutti`);
@@ -134,8 +134,18 @@ export class PostgresStore implements Store {
     return this.#schema;
   }
 
+  /** A failure to reach the database as a TuttiError naming it (password redacted); other errors unchanged. */
+  #connectError(e: unknown): unknown {
+    const code = (e as { code?: unknown }).code;
+    const connecting = typeof code === 'string' && (/^(08|28|3D)/.test(code) || ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code));
+    if (!connecting && !(e instanceof TypeError)) return e;
+    return new TuttiError('ERR_INVALID_OPTIONS', `cannot connect to PostgreSQL at ${redactUrl(this.url)}: ${errorMessage(e)}`, { cause: e });
+  }
+
   async migrate(): Promise<void> {
-    const c = await this.#p.connect();
+    const c = await this.#p.connect().catch((e: unknown) => {
+      throw this.#connectError(e);
+    });
     try {
       await c.query('BEGIN');
       await c.query(`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${MIGRATION_LOCK})`);
