@@ -26,7 +26,7 @@ import * as logs from './logs.js';
 import * as memory from './memory.js';
 import { LOCK_NAMESPACE, MIGRATION_LOCK, PG_MIGRATIONS } from './migrations.js';
 import * as state from './state.js';
-import { endRun, finishManySucceeded, finishTx, runningAttempts, unblockTx } from './transitions.js';
+import { endRun, finishManySucceeded, finishSucceedInline, finishTx, runningAttempts, unblockTx, type FinishRow } from './transitions.js';
 import { NOTIFY_CHANNEL, PgTx, RUN_STATE, query } from './tx.js';
 import type { RunStateRow } from '../sqlite/rows.js';
 
@@ -194,17 +194,17 @@ export class PostgresStore implements Store {
    * Runs `fn` in one transaction (retried on deadlock or serialization failure).
    * @param begin statements sent with BEGIN in the same round trip (no parameters).
    */
-  async #txn<T>(fn: (c: pg.PoolClient, begun: Array<Record<string, unknown>>) => Promise<T>, begin?: (c: pg.PoolClient) => string | null, commitsItself = false): Promise<T> {
+  async #txn<T>(fn: (c: pg.PoolClient, begun: Array<Array<Record<string, unknown>>>) => Promise<T>, begin?: (c: pg.PoolClient) => string | null, commitsItself = false): Promise<T> {
     await this.#ready();
     for (let attempt = 0; ; attempt++) {
       const c = await this.#p.connect();
       try {
         const first = begin?.(c) ?? null;
-        let begun: Array<Record<string, unknown>> = [];
+        let begun: Array<Array<Record<string, unknown>>> = [];
         if (first) {
-          // Simple protocol: BEGIN and the first statement in one round trip.
+          // Simple protocol: BEGIN and the first statements in one round trip.
           const results = (await c.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[];
-          begun = results[1]!.rows as Array<Record<string, unknown>>;
+          begun = results.slice(1).map((r) => r.rows as Array<Record<string, unknown>>);
         } else await c.query('BEGIN');
         const result = await fn(c, begun);
         if (!commitsItself) await c.query('COMMIT');
@@ -227,14 +227,21 @@ export class PostgresStore implements Store {
   }
 
   /** A scheduling transaction with a fresh working set, flushed (events, runs) before commit. */
-  #write<T>(now: number, fn: (tx: PgTx) => Promise<T>, options: { writer?: string; lockRuns?: readonly string[] } = {}): Promise<{ result: T; events: EventRecord[] }> {
+  #write<T>(
+    now: number,
+    fn: (tx: PgTx, prefetched: Array<Array<Record<string, unknown>>>) => Promise<T>,
+    options: { writer?: string; lockRuns?: readonly string[]; then?: (c: pg.PoolClient) => string } = {},
+  ): Promise<{ result: T; events: EventRecord[] }> {
     const ids = [...new Set(options.lockRuns ?? [])].sort();
-    // The runs known up front are locked (in id order) by a statement sent with BEGIN.
-    const begin = ids.length ? (c: pg.PoolClient) => `SELECT ${RUN_STATE} FROM runs WHERE id IN (${ids.map((id) => c.escapeLiteral(id)).join(', ')}) ORDER BY id FOR UPDATE` : undefined;
+    // The runs known up front are locked (in id order) by a statement sent with BEGIN, and
+    // `then` (a statement with inlined parameters) follows in the same round trip.
+    const begin = ids.length
+      ? (c: pg.PoolClient) => `SELECT ${RUN_STATE} FROM runs WHERE id IN (${ids.map((id) => c.escapeLiteral(id)).join(', ')}) ORDER BY id FOR UPDATE${options.then ? `; ${options.then(c)}` : ''}`
+      : undefined;
     return this.#txn(async (c, begun) => {
       const tx = new PgTx(c, now, this.#agentCache, this.#specCache, options.writer ?? '');
-      if (ids.length) tx.adoptLocked(begun.map(simpleRunRow));
-      const result = await fn(tx);
+      if (ids.length) tx.adoptLocked(begun[0]!.map(simpleRunRow));
+      const result = await fn(tx, begun.slice(1));
       // The flush statement and COMMIT go in one round trip.
       return { result, events: await tx.flushAndCommit() };
     }, begin, true);
@@ -421,9 +428,11 @@ export class PostgresStore implements Store {
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     const random = req.random ?? Math.random;
+    // One successful finish and nothing else to do first (no new runs, no pids): the chain step.
+    const single = req.finishes?.length === 1 && req.finishes[0]!.status === 'succeeded' && !req.newRuns?.length && !req.processes?.length;
     const { result, events } = await this.#write(
       req.now,
-      async (tx) => {
+      async (tx, prefetched) => {
         const creates: CreateOutcome[] = [];
         for (const r of req.newRuns ?? []) creates.push(await createOrFind(tx, r));
         const procs = req.processes ?? [];
@@ -436,6 +445,12 @@ export class PostgresStore implements Store {
         }
         const finishes = req.finishes ?? [];
         const finished: FinishOutcome[] = [];
+        if (single) {
+          // A chain step: the finish came with BEGIN and the run lock.
+          finished.push(await finishTx(tx, finishes[0]!, random, { row: prefetched[0]?.[0] as FinishRow | undefined }));
+          const started = req.limit > 0 ? await claimTx(tx, req) : [];
+          return { creates, finished, started };
+        }
         // Consecutive successes of runs still going are applied in one statement.
         for (let i = 0; i < finishes.length; ) {
           let j = i;
@@ -453,7 +468,11 @@ export class PostgresStore implements Store {
         return { creates, finished, started };
       },
       // Runs of the finishes locked in id order: two workers finishing in the same runs cannot deadlock.
-      { writer: req.workerId, lockRuns: (req.finishes ?? []).map((f) => f.ref.runId) },
+      {
+        writer: req.workerId,
+        lockRuns: (req.finishes ?? []).map((f) => f.ref.runId),
+        ...(single ? { then: (c: pg.PoolClient) => finishSucceedInline(c, req.finishes![0]!, req.now) } : {}),
+      },
     );
     const out: ClaimResult = { started: result.started, finished: result.finished, events };
     if (req.newRuns) {

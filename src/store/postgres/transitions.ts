@@ -11,7 +11,8 @@ import { rateLimitedUntil, retryAt } from '../../core/scheduler/retry.js';
 import { decodeSpec, fromJsonList, toJson, toJsonList } from '../codec.js';
 import type { AttemptFinish, FinishOutcome } from '../types.js';
 import { toAttempt, type AttemptRow, type RunStateRow, type TaskRow } from '../sqlite/rows.js';
-import type { PgTx } from './tx.js';
+import type { PoolClient } from 'pg';
+import { inlineParams, type PgTx } from './tx.js';
 
 type FinishTaskRow = Pick<TaskRow, 'seq' | 'id' | 'kind' | 'status' | 'failures' | 'failed_agents' | 'iterations'>;
 
@@ -193,13 +194,51 @@ d AS (
 )
 SELECT a.*, (SELECT json_agg(d) FROM d) AS children FROM a`;
 
-/** Applies one attempt finish, fenced by its token: a stale token changes nothing (`applied: false`). */
-export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number): Promise<FinishOutcome> {
+/** What the finish statements return for an attempt they ended. */
+export type FinishRow = FinishTaskRow & { agent_id: string; started_at: number; children?: ChildRow[] | null };
+
+/**
+ * FINISH_SUCCEED_SQL guarded by the run's status (its dependants are readied only while the run
+ * goes on), with its parameters inlined: sent with BEGIN and the run lock in one round trip.
+ */
+export function finishSucceedInline(c: Pick<PoolClient, 'escapeLiteral'>, f: AttemptFinish, now: number): string {
+  return inlineParams(c, FINISH_SUCCEED_GUARDED_SQL, [...finishParams(f), now]);
+}
+
+const FINISH_SUCCEED_GUARDED_SQL = FINISH_SUCCEED_SQL.replace(
+  "AND a.status = 'running' RETURNING t.seq",
+  "AND a.status = 'running' AND EXISTS (SELECT 1 FROM runs r WHERE r.id = $1 AND r.status IN ('queued', 'running', 'awaiting_approval')) RETURNING t.seq",
+);
+if (FINISH_SUCCEED_GUARDED_SQL === FINISH_SUCCEED_SQL) throw new Error('tutti: the guarded finish statement could not be built');
+
+function finishParams(f: AttemptFinish): unknown[] {
+  return [
+    f.ref.runId,
+    f.ref.taskId,
+    f.ref.n,
+    f.token,
+    f.status,
+    f.finishedAt,
+    f.exitCode ?? null,
+    toJson(f.error),
+    toJson(f.output),
+    f.outputRef ?? null,
+    f.summary ?? null,
+    toJson(f.usage),
+    f.logPath ?? null,
+  ];
+}
+
+/**
+ * Applies one attempt finish, fenced by its token: a stale token changes nothing (`applied: false`).
+ * @param prefetched the result of {@link finishSucceedInline} when it was sent with BEGIN.
+ */
+export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number, prefetched?: { row: FinishRow | undefined }): Promise<FinishOutcome> {
   const { runId, taskId, n } = f.ref;
   const run = await tx.run(runId);
   if (!run) return { ref: f.ref, applied: false };
-  const fast = f.status === 'succeeded' && !isTerminalRunStatus(run.status);
-  const row = await tx.one<FinishTaskRow & { agent_id: string; started_at: number; children?: ChildRow[] | null }>(fast ? FINISH_SUCCEED_SQL : FINISH_SQL, [
+  const fast = prefetched !== undefined || (f.status === 'succeeded' && !isTerminalRunStatus(run.status));
+  const row = prefetched ? prefetched.row : await tx.one<FinishRow>(fast ? FINISH_SUCCEED_SQL : FINISH_SQL, [
     runId,
     taskId,
     n,
