@@ -38,18 +38,51 @@ function isSaturated(tx: Tx, runId: string): boolean {
   return run !== undefined && run.max_concurrency !== null && run.running >= run.max_concurrency;
 }
 
-function readPage(tx: Tx, req: ClaimRequest, size: number, offset: number): CandidateRow[] {
+/** Dispatch order: run priority, task priority, age (then run and position, as the ready index). */
+function byDispatchOrder(a: CandidateRow, b: CandidateRow): number {
+  return b.run_priority - a.run_priority || b.priority - a.priority || a.ready_at! - b.ready_at! || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0) || a.seq - b.seq;
+}
+
+/**
+ * A page of ready tasks in dispatch order. `complete`: the page holds every ready task the claim
+ * may consider (no run filled its page), so tasks made ready in this transaction can join it.
+ */
+function readPage(tx: Tx, req: ClaimRequest, size: number, offset: number): { rows: CandidateRow[]; complete: boolean } {
   const s = tx.s;
   if (req.runIds) {
     const rows: CandidateRow[] = [];
-    for (const id of req.runIds) if (!isSaturated(tx, id)) rows.push(...(s.readyOfRun.all(id, tx.now, size, offset) as CandidateRow[]));
+    let complete = true;
+    for (const id of req.runIds) {
+      if (isSaturated(tx, id)) continue;
+      const page = s.readyOfRun.all(id, tx.now, size, offset) as CandidateRow[];
+      if (page.length >= size) complete = false;
+      for (const r of page) rows.push(r);
+    }
     if (req.runIds.length > 1) rows.sort((a, b) => b.run_priority - a.run_priority || b.priority - a.priority || a.ready_at! - b.ready_at! || a.seq - b.seq);
-    return rows;
+    return { rows, complete };
   }
   // A run at its limit would fill the page with tasks it may not start: leave such runs out.
   const saturated = (s.limitedRuns.pluck().all() as string[]).filter((id) => isSaturated(tx, id));
-  if (saturated.length === 0) return s.readyAll.all(tx.now, size, offset) as CandidateRow[];
-  return s.readyAllExcept.all(tx.now, JSON.stringify(saturated), size, offset) as CandidateRow[];
+  const rows = (saturated.length === 0 ? s.readyAll.all(tx.now, size, offset) : s.readyAllExcept.all(tx.now, JSON.stringify(saturated), size, offset)) as CandidateRow[];
+  return { rows, complete: rows.length < size };
+}
+
+/**
+ * The first page, with the tasks this transaction made ready (kept out of the table, see
+ * `Tx.deferReady`) merged in when the page holds every other ready task; otherwise they are
+ * written ready first and read back in order.
+ */
+function firstPage(tx: Tx, req: ClaimRequest, size: number): { rows: CandidateRow[]; complete: boolean } {
+  const page = readPage(tx, req, size, 0);
+  if (tx.readied.size === 0) return page;
+  const scope = req.runIds ? new Set(req.runIds) : null;
+  const extra = [...tx.readied.values()].filter((r) => (scope === null || scope.has(r.run_id)) && !isSaturated(tx, r.run_id));
+  if (!page.complete || extra.length !== tx.readied.size) {
+    tx.settleReady();
+    return readPage(tx, req, size, 0);
+  }
+  const rows = page.rows.length ? [...page.rows, ...extra].sort(byDispatchOrder) : extra.length > 1 ? extra.sort(byDispatchOrder) : extra;
+  return { rows, complete: true };
 }
 
 /** Starts up to `limit` attempts of ready tasks, agents chosen by `req.choose`. */
@@ -68,12 +101,12 @@ export function claimTx(tx: Tx, req: ClaimRequest): StartedAttempt[] {
   const started: StartedAttempt[] = [];
   let offset = 0;
   for (let page = 0; page < MAX_PAGES && started.length < req.limit; page++) {
-    const rows = readPage(tx, req, size, offset);
+    const { rows, complete } = page === 0 ? firstPage(tx, req, size) : readPage(tx, req, size, offset);
     if (rows.length === 0) break;
     const taken = claimPage(tx, req, rows, agents, runs, started);
     // Started and blocked tasks left the ready index; the rest of this page stays ahead of the next.
     offset += rows.length - taken;
-    if (rows.length < size) break;
+    if (complete) break;
     size = Math.min(size * 2, MAX_PAGE);
   }
   return started;
@@ -105,6 +138,7 @@ function claimPage(tx: Tx, req: ClaimRequest, rows: CandidateRow[], agents: Agen
     const token = newToken();
     s.insertAttempt.run(row.run_id, row.seq, n, row.id, token, agent.id, req.workerId, tx.now);
     s.startTask.run(n, tx.now, row.run_id, row.seq);
+    tx.startedReadied(row.run_id, row.seq);
     tx.agentLoad(agent.id, 1);
     agent.running++;
     run.running++;
@@ -138,6 +172,8 @@ function claimPage(tx: Tx, req: ClaimRequest, rows: CandidateRow[], agents: Agen
     const task = { runId: row.run_id, id: row.id, seq: row.seq, spec: candidate.spec, attempts: n, feedback: row.feedback };
     started.push({ attempt, task, agent: { ...agent } satisfies AgentRecord, workDir: run.work_dir });
   }
+  // Kept-ready tasks not started are written ready before any is blocked (blockTask expects 'ready').
+  tx.settleReady();
   for (const b of decision.blocked) {
     const entry = byKey.get(`${b.runId}\u0000${b.taskId}`);
     if (entry && s.blockTask.run(JSON.stringify(b.reason), b.runId, entry.row.seq).changes > 0) {

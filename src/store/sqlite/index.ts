@@ -270,6 +270,7 @@ export class SqliteStore implements Store {
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     const random = req.random ?? Math.random;
     const { result, events } = this.#write(req.now, (tx) => {
+      tx.deferReady = true;
       const creates = (req.newRuns ?? []).map((r) => createOrFind(tx, r));
       for (const p of req.processes ?? []) tx.s.setPid.run({ pid: p.pid, run_id: p.ref.runId, task_id: p.ref.taskId, n: p.ref.n, token: p.token });
       const finished = (req.finishes ?? []).map((f) => finishTx(tx, f, random));

@@ -25,6 +25,8 @@ const SQL = {
   runsWithRunning: `SELECT id FROM runs WHERE running > 0`,
   // Candidates only (the runs_limited index); the claim checks saturation against this transaction's loads.
   limitedRuns: `SELECT id FROM runs WHERE max_concurrency IS NOT NULL AND status IN ('queued', 'running', 'awaiting_approval')`,
+  // Counters only: leaves the indexes on status and expiry untouched (each dirty index page is a WAL frame).
+  updateRunCounts: `UPDATE runs SET updated_at = ?, tasks_total = ?, tasks_finished = ?, tasks_failed = ?, running = ?, last_seq = ? WHERE id = ?`,
   updateRun: `UPDATE runs SET status = @status, started_at = @started_at, finished_at = @finished_at, updated_at = @updated_at, error = @error,
               tasks_total = @tasks_total, tasks_finished = @tasks_finished, tasks_failed = @tasks_failed, running = @running, last_seq = @last_seq, expires_at = @expires_at WHERE id = @id`,
   // tasks
@@ -72,11 +74,14 @@ const SQL = {
   unparkTasks: `UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= ?
                 AND json_extract(blocked_reason, '$.kind') = 'rate_limited' RETURNING run_id, id`,
   requeueTask: `UPDATE tasks SET status = 'ready', ready_at = ? WHERE run_id = ? AND seq = ? AND status = 'running'`,
-  // The dependant becomes ready when its last pending dependency succeeds.
-  depSucceeded: `UPDATE tasks SET pending_deps = pending_deps - 1,
-                   status = CASE WHEN pending_deps = 1 AND status = 'pending' THEN 'ready' ELSE status END,
-                   ready_at = CASE WHEN pending_deps = 1 AND status = 'pending' THEN ? ELSE ready_at END
-                 WHERE run_id = ? AND seq = ? RETURNING id, kind, status, pending_deps`,
+  // Claim transactions: the dependant stays 'pending' (out of the ready indexes) until the claim
+  // either starts it (startTask) or leaves it ready (markReady) — see Tx.deferReady.
+  depDone: `UPDATE tasks SET pending_deps = pending_deps - 1,
+              ready_at = CASE WHEN pending_deps = 1 AND status = 'pending' THEN ? ELSE ready_at END
+            WHERE run_id = ? AND seq = ?
+            RETURNING id, kind, status, pending_deps, priority, run_priority, ready_at, attempts, failed_agents, feedback,
+              CASE WHEN pending_deps = 0 AND status = 'pending' THEN spec END AS spec`,
+  markReady: `UPDATE tasks SET status = 'ready' WHERE run_id = ? AND seq = ? AND status = 'pending' AND pending_deps = 0`,
   skipTask: `UPDATE tasks SET status = 'skipped', finished_at = ?, blocked_reason = NULL WHERE run_id = ? AND seq = ? AND status IN ('pending', 'ready', 'blocked') RETURNING id`,
   cancelOpenTasks: `UPDATE tasks SET status = 'cancelled', finished_at = ?, blocked_reason = NULL
                     WHERE run_id = ? AND status IN ('pending', 'ready', 'blocked', 'awaiting_approval') RETURNING id`,

@@ -22,6 +22,8 @@ export function finishTx(tx: Tx, f: AttemptFinish, random: () => number): Finish
   const { runId, taskId, n } = f.ref;
   const task = s.taskForFinish.get(runId, taskId) as FinishTaskRow | undefined;
   if (!task) return { ref: f.ref, applied: false };
+  // Failures may skip, cancel or rewind tasks by status: tasks kept ready in memory are written first.
+  if (f.status !== 'succeeded') tx.settleReady();
   const a = s.finishAttempt.get({
     run_id: runId,
     task_seq: task.seq,
