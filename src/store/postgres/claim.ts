@@ -13,7 +13,8 @@ import { fromJsonList } from '../codec.js';
 import type { ClaimRequest, StartedAttempt } from '../types.js';
 import type { CandidateRow } from '../sqlite/rows.js';
 import { emitReady } from './transitions.js';
-import type { PgTx } from './tx.js';
+import type { PoolClient } from 'pg';
+import { inlineParams, type PgTx } from './tx.js';
 
 const CANDIDATE = `t.run_id, t.seq, t.id, t.priority, t.run_priority, t.ready_at, t.attempts, t.failed_agents, t.feedback, t.spec`;
 const MAX_PAGES = 8;
@@ -101,11 +102,27 @@ const PREPARE_SQL = `WITH u AS (
 SELECT (SELECT json_agg(u) FROM u) AS unparked,
   (SELECT json_agg(x ORDER BY x.id) FROM (SELECT a.id, a.version, (SELECT count(*) FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running') AS running FROM agents a) x) AS agents`;
 
-export async function claimTx(tx: PgTx, req: ClaimRequest): Promise<StartedAttempt[]> {
+/** What PREPARE_SQL and PREPARE_WITH_PAGE_SQL return. */
+export type ClaimPrep = {
+  unparked: Array<{ run_id: string; id: string; seq: number }> | null;
+  agents: Array<{ id: string; version: number; running: number }> | null;
+  candidates?: CandidateRow[] | null;
+};
+
+/**
+ * PREPARE_WITH_PAGE_SQL with its parameters inlined, to send after a finish in the transaction's
+ * first round trip. The finish's run counts as not saturated for the page (its load is only known
+ * after the finish): the chooser still holds the run to its limit.
+ */
+export function prepareInline(c: Pick<PoolClient, 'escapeLiteral'>, now: number, limit: number, runId: string): string {
+  return inlineParams(c, PREPARE_WITH_PAGE_SQL, [now, [runId], [0], firstPageSize(limit)]);
+}
+
+/** @param prefetched the result of {@link prepareInline}, when it was sent already. */
+export async function claimTx(tx: PgTx, req: ClaimRequest, prefetched?: ClaimPrep): Promise<StartedAttempt[]> {
   let size = firstPageSize(req.limit);
-  type Prep = { unparked: Array<{ run_id: string; id: string; seq: number }> | null; agents: Array<{ id: string; version: number; running: number }> | null; candidates?: CandidateRow[] | null };
   // Over every run, the first page comes with the agents' loads: one round trip.
-  const [prep] = req.runIds ? await tx.q<Prep>(PREPARE_SQL, [tx.now]) : await tx.q<Prep>(PREPARE_WITH_PAGE_SQL, [...saturationParams(tx), size]);
+  const [prep] = prefetched ? [prefetched] : req.runIds ? await tx.q<ClaimPrep>(PREPARE_SQL, [tx.now]) : await tx.q<ClaimPrep>(PREPARE_WITH_PAGE_SQL, [...saturationParams(tx), size]);
   // Rate-limited tasks whose limit reset are ready again (the statement's page could not see them: read it again).
   const unparked = prep?.unparked ?? [];
   await emitReady(tx, unparked);

@@ -20,7 +20,7 @@ import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } 
 import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, FinishOutcome, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
 import { EVENT_ID_STRIDE, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
 import { decideTx, expireTx } from './approvals.js';
-import { claimTx } from './claim.js';
+import { claimTx, prepareInline, type ClaimPrep } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
 import * as logs from './logs.js';
 import * as memory from './memory.js';
@@ -430,6 +430,8 @@ export class PostgresStore implements Store {
     const random = req.random ?? Math.random;
     // One successful finish and nothing else to do first (no new runs, no pids): the chain step.
     const single = req.finishes?.length === 1 && req.finishes[0]!.status === 'succeeded' && !req.newRuns?.length && !req.processes?.length;
+    // ...and a claim over every run: its first page is read in the same round trip.
+    const withPage = single && req.limit > 0 && req.runIds === undefined;
     const { result, events } = await this.#write(
       req.now,
       async (tx, prefetched) => {
@@ -446,9 +448,10 @@ export class PostgresStore implements Store {
         const finishes = req.finishes ?? [];
         const finished: FinishOutcome[] = [];
         if (single) {
-          // A chain step: the finish came with BEGIN and the run lock.
+          // A chain step: the finish, then the agents and the first page, came with BEGIN and the run lock.
           finished.push(await finishTx(tx, finishes[0]!, random, { row: prefetched[0]?.[0] as FinishRow | undefined }));
-          const started = req.limit > 0 ? await claimTx(tx, req) : [];
+          const prep = withPage ? (prefetched[1]?.[0] as ClaimPrep | undefined) : undefined;
+          const started = req.limit > 0 ? await claimTx(tx, req, prep) : [];
           return { creates, finished, started };
         }
         // Consecutive successes of runs still going are applied in one statement.
@@ -471,7 +474,9 @@ export class PostgresStore implements Store {
       {
         writer: req.workerId,
         lockRuns: (req.finishes ?? []).map((f) => f.ref.runId),
-        ...(single ? { then: (c: pg.PoolClient) => finishSucceedInline(c, req.finishes![0]!, req.now) } : {}),
+        ...(single
+          ? { then: (c: pg.PoolClient) => finishSucceedInline(c, req.finishes![0]!, req.now) + (withPage ? `; ${prepareInline(c, req.now, req.limit, req.finishes![0]!.ref.runId)}` : '') }
+          : {}),
       },
     );
     const out: ClaimResult = { started: result.started, finished: result.finished, events };
