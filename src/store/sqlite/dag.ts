@@ -6,7 +6,7 @@
 import type { AttemptRecord, RunStatus } from '../../core/model.js';
 import { isTerminalRunStatus } from '../../core/model.js';
 import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/schema.js';
-import { toAttempt, type AttemptRow, type CandidateRow, type RunStateRow } from './rows.js';
+import { toAttempt, type AttemptRow, type RunStateRow } from './rows.js';
 import type { Tx } from './tx.js';
 
 /** The task just became ready: approvals start waiting for a person, other tasks wait for a claim. */
@@ -48,12 +48,13 @@ export function succeedTask(tx: Tx, run: RunStateRow, seq: number, id: string, f
   run.tasks_finished++;
   tx.emit(run, { type: 'task:succeeded', taskId: id });
   for (const child of s.children.pluck().all(run.id, seq) as number[]) {
-    const r = s.depDone.get(tx.now, run.id, child) as (Omit<CandidateRow, 'run_id' | 'seq'> & { kind: string; status: string; pending_deps: number }) | undefined;
+    const r = tx.dependencyDone(run.id, child);
     if (!r || r.status !== 'pending' || r.pending_deps !== 0) continue;
     if (tx.deferReady && r.kind === 'task') {
       tx.deferReadyTask({ run_id: run.id, seq: child, id: r.id, priority: r.priority, run_priority: r.run_priority, ready_at: r.ready_at, attempts: r.attempts, failed_agents: r.failed_agents, feedback: r.feedback, spec: r.spec });
       tx.emit(run, { type: 'task:ready', taskId: r.id });
     } else {
+      tx.settleDeps();
       s.markReady.run(run.id, child);
       becameReady(tx, run, child, r.id, r.kind, approvalMessage(tx, run.id, child));
     }

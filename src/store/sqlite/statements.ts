@@ -81,6 +81,7 @@ const SQL = {
             WHERE run_id = ? AND seq = ?
             RETURNING id, kind, status, pending_deps, priority, run_priority, ready_at, attempts, failed_agents, feedback,
               CASE WHEN pending_deps = 0 AND status = 'pending' THEN spec END AS spec`,
+  setPendingDeps: `UPDATE tasks SET pending_deps = ?, ready_at = ? WHERE run_id = ? AND seq = ?`,
   markReady: `UPDATE tasks SET status = 'ready' WHERE run_id = ? AND seq = ? AND status = 'pending' AND pending_deps = 0`,
   skipTask: `UPDATE tasks SET status = 'skipped', finished_at = ?, blocked_reason = NULL WHERE run_id = ? AND seq = ? AND status IN ('pending', 'ready', 'blocked') RETURNING id`,
   cancelOpenTasks: `UPDATE tasks SET status = 'cancelled', finished_at = ?, blocked_reason = NULL

@@ -15,6 +15,9 @@ import type { Statements } from './statements.js';
 /** Decoded specs kept at most (a cleared cache only costs re-decoding). */
 const SPEC_CACHE_MAX = 50_000;
 
+/** A dependant as `depDone` returns it (spec only once it has no pending dependency left). */
+export type DepRow = Omit<CandidateRow, 'run_id' | 'seq'> & { kind: string; status: string; pending_deps: number };
+
 interface PendingEvents {
   run: RunStateRow;
   firstSeq: number;
@@ -37,6 +40,12 @@ export class Tx {
    */
   deferReady = false;
   readonly #readied = new Map<string, CandidateRow>();
+  /**
+   * Dependants touched by finishes of this claim transaction, with their pending dependency count
+   * as decremented so far: the first finish decrements the row, later ones (a join's other parents
+   * finishing in the same batch) only this copy, written once by {@link settleDeps}.
+   */
+  readonly #deps = new Map<string, { runId: string; seq: number; row: DepRow; dirty: boolean }>();
 
   constructor(
     readonly s: Statements,
@@ -88,6 +97,36 @@ export class Tx {
     return entry.row;
   }
 
+  /**
+   * One of the task's dependencies succeeded: decrements its pending count (in this transaction's
+   * copy when it already holds the row) and returns the row as it now stands.
+   */
+  dependencyDone(runId: string, seq: number): DepRow | undefined {
+    if (!this.deferReady) return this.s.depDone.get(this.now, runId, seq) as DepRow | undefined;
+    const key = `${runId}\u0000${seq}`;
+    const known = this.#deps.get(key);
+    if (!known) {
+      const row = this.s.depDone.get(this.now, runId, seq) as DepRow | undefined;
+      if (row) this.#deps.set(key, { runId, seq, row, dirty: false });
+      return row;
+    }
+    const row = known.row;
+    row.pending_deps--;
+    known.dirty = true;
+    if (row.pending_deps === 0 && row.status === 'pending') {
+      row.ready_at = this.now;
+      row.spec ??= this.s.specBySeq.pluck().get(runId, seq) as string;
+    }
+    return row;
+  }
+
+  /** Writes the pending counts decremented only in memory. */
+  settleDeps(): void {
+    if (this.#deps.size === 0) return;
+    for (const { runId, seq, row, dirty } of this.#deps.values()) if (dirty) this.s.setPendingDeps.run(row.pending_deps, row.ready_at, runId, seq);
+    this.#deps.clear();
+  }
+
   /** Keeps a task that just became ready (see {@link deferReady}). */
   deferReadyTask(row: CandidateRow): void {
     this.#readied.set(`${row.run_id}\u0000${row.seq}`, row);
@@ -105,6 +144,7 @@ export class Tx {
 
   /** Writes every kept task `ready`. */
   settleReady(): void {
+    this.settleDeps();
     if (this.#readied.size === 0) return;
     for (const r of this.#readied.values()) this.s.markReady.run(r.run_id, r.seq);
     this.#readied.clear();
