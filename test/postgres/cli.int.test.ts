@@ -12,7 +12,7 @@ import { createTestDatabase, pgUnavailable } from './pg-test-db.js';
 const unavailable = await pgUnavailable();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`, { timeout: 120_000 }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dir: string;
   let store: PostgresStore;

@@ -30,7 +30,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-describe.skipIf(unavailable !== null)(`tutti worker on PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== null)(`tutti worker on PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`, { timeout: 120_000 }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let store: PostgresStore;
   let client: Engine;
