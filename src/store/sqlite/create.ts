@@ -4,6 +4,8 @@ import { TuttiError } from '../../core/errors.js';
 import { isTerminalRunStatus } from '../../core/model.js';
 import type { PlannedTask } from '../../core/plan/validate.js';
 import type { NewRun } from '../types.js';
+import type { Statement } from 'better-sqlite3';
+import { EDGE_CHUNK, TASK_CHUNK } from './statements.js';
 import type { Tx } from './tx.js';
 import { becameReady } from './dag.js';
 
@@ -41,13 +43,44 @@ export function createRunTx(tx: Tx, run: NewRun): void {
   tx.emit(row, { type: 'run:created', data: { name: run.name, tasks: run.tasks.length } });
   const seqOf = new Map<string, number>();
   run.tasks.forEach((t, seq) => seqOf.set(t.id, seq));
+  const tasks = new Inserter(s.insertTasks, s.insertTask, TASK_CHUNK, 11);
+  const edges = new Inserter(s.insertEdges, s.insertEdge, EDGE_CHUNK, 3);
   run.tasks.forEach((t, seq) => {
     const ready = t.dependsOn.length === 0;
     const kind = t.spec.approval ? 'approval' : 'task';
-    s.insertTask.run(run.id, seq, t.id, kind, ready ? 'ready' : 'pending', t.priority, run.priority, t.dependsOn.length, ready ? run.createdAt : null, toJsonList(t.dependsOn), encodeSpec(t.spec, t.id));
-    for (const d of t.dependsOn) s.insertEdge.run(run.id, seqOf.get(d)!, seq);
-    if (ready) becameReady(tx, row, seq, t.id, kind, t.spec.approval?.message);
+    tasks.add(run.id, seq, t.id, kind, ready ? 'ready' : 'pending', t.priority, run.priority, t.dependsOn.length, ready ? run.createdAt : null, toJsonList(t.dependsOn), encodeSpec(t.spec, t.id));
+    for (const d of t.dependsOn) edges.add(run.id, seqOf.get(d)!, seq);
   });
+  tasks.end();
+  edges.end();
+  // Every row exists before the first one becomes ready (an approval updates its own row).
+  run.tasks.forEach((t, seq) => {
+    if (t.dependsOn.length === 0) becameReady(tx, row, seq, t.id, t.spec.approval ? 'approval' : 'task', t.spec.approval?.message);
+  });
+}
+
+/** Collects rows and inserts them a chunk per statement call; the rest one by one. */
+class Inserter {
+  #values: unknown[] = [];
+  constructor(
+    private readonly chunk: Statement,
+    private readonly single: Statement,
+    private readonly rows: number,
+    private readonly width: number,
+  ) {}
+
+  add(...values: unknown[]): void {
+    for (const v of values) this.#values.push(v);
+    if (this.#values.length === this.rows * this.width) {
+      this.chunk.run(this.#values);
+      this.#values = [];
+    }
+  }
+
+  end(): void {
+    for (let i = 0; i < this.#values.length; i += this.width) this.single.run(this.#values.slice(i, i + this.width));
+    this.#values = [];
+  }
 }
 
 

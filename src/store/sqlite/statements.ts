@@ -8,6 +8,17 @@
  */
 import type Database from 'better-sqlite3';
 
+/** Tasks per multi-row insert (11 parameters each; SQLite allows 32,766 per statement). */
+export const TASK_CHUNK = 64;
+/** Dependency edges per multi-row insert (3 parameters each). */
+export const EDGE_CHUNK = 256;
+
+/** `(?, ?, …), (?, ?, …), …`: `n` rows of `width` parameters. */
+function rows(n: number, width: number): string {
+  const one = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  return Array.from({ length: n }, () => one).join(', ');
+}
+
 /** Columns a transaction works with (not the descriptive ones). */
 const RUN_STATE = `id, status, priority, max_concurrency, started_at, finished_at, error, tasks_total, tasks_finished, tasks_failed, running, last_seq, work_dir, approval_ttl_ms, expires_at`;
 
@@ -32,6 +43,9 @@ const SQL = {
   // tasks
   insertTask: `INSERT INTO tasks (run_id, seq, id, kind, status, priority, run_priority, pending_deps, ready_at, depends_on, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertEdge: `INSERT INTO task_edges (run_id, parent, child) VALUES (?, ?, ?)`,
+  // Creating a run inserts its tasks and edges in chunks: one statement call per chunk.
+  insertTasks: `INSERT INTO tasks (run_id, seq, id, kind, status, priority, run_priority, pending_deps, ready_at, depends_on, spec) VALUES ${rows(TASK_CHUNK, 11)}`,
+  insertEdges: `INSERT INTO task_edges (run_id, parent, child) VALUES ${rows(EDGE_CHUNK, 3)}`,
   taskById: `SELECT * FROM tasks WHERE run_id = ? AND id = ?`,
   taskBySeq: `SELECT * FROM tasks WHERE run_id = ? AND seq = ?`,
   taskForFinish: `SELECT seq, id, kind, status, failures, failed_agents, iterations FROM tasks WHERE run_id = ? AND id = ?`,
