@@ -43,8 +43,13 @@ export function leaveAwaitingIfDone(tx: Tx, run: RunStateRow): void {
 
 /** A task succeeded: its dependants whose last dependency this was become ready; the run may complete. */
 export function succeedTask(tx: Tx, run: RunStateRow, seq: number, id: string, failures: number, failedAgents: string | null): void {
+  tx.s.finishTask.run('succeeded', tx.now, failures, failedAgents, run.id, seq);
+  taskSucceeded(tx, run, seq, id);
+}
+
+/** After the task's row was marked succeeded: counts it, readies its dependants, may complete the run. */
+export function taskSucceeded(tx: Tx, run: RunStateRow, seq: number, id: string): void {
   const s = tx.s;
-  s.finishTask.run('succeeded', tx.now, failures, failedAgents, run.id, seq);
   run.tasks_finished++;
   tx.emit(run, { type: 'task:succeeded', taskId: id });
   for (const child of s.children.pluck().all(run.id, seq) as number[]) {

@@ -81,6 +81,8 @@ const SQL = {
   nextReadyOfRun: `SELECT MIN(ready_at) AS t FROM tasks WHERE status = 'ready' AND run_id = ? AND ready_at > ?`,
   startTask: `UPDATE tasks SET status = 'running', attempts = ?, started_at = COALESCE(started_at, ?), blocked_reason = NULL WHERE run_id = ? AND seq = ?`,
   blockTask: `UPDATE tasks SET status = 'blocked', blocked_reason = ? WHERE run_id = ? AND seq = ? AND status = 'ready'`,
+  // A successful finish: the task succeeds if it still runs (else it was cancelled or reset meanwhile).
+  succeedRunning: `UPDATE tasks SET status = 'succeeded', finished_at = ? WHERE run_id = ? AND seq = ? AND status = 'running' RETURNING id`,
   finishTask: `UPDATE tasks SET status = ?, finished_at = ?, failures = ?, failed_agents = ? WHERE run_id = ? AND seq = ?`,
   retryTask: `UPDATE tasks SET status = 'ready', ready_at = ?, failures = ?, failed_agents = ?, feedback = ? WHERE run_id = ? AND seq = ?`,
   // Rate-limited: parked without counting a failure, until the limit resets.
@@ -104,6 +106,10 @@ const SQL = {
                  AND json_extract(blocked_reason, '$.kind') = 'no_capable_agent' RETURNING run_id, id`,
   // attempts
   insertAttempt: `INSERT INTO attempts (run_id, task_seq, n, task_id, token, status, agent_id, worker_id, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+  // The same, locating the attempt by task id (one statement fewer on the success path).
+  finishAttemptOfTask: `UPDATE attempts SET status = ?, finished_at = ?, exit_code = ?, error = ?, output = ?, output_ref = ?, summary = ?, usage = ?, log_path = ?
+                  WHERE run_id = ? AND task_seq = (SELECT seq FROM tasks WHERE run_id = ? AND id = ?) AND n = ? AND token = ? AND status = 'running'
+                  RETURNING agent_id, started_at, task_seq`,
   finishAttempt: `UPDATE attempts SET status = @status, finished_at = @finished_at, exit_code = @exit_code, error = @error, output = @output,
                     output_ref = @output_ref, summary = @summary, usage = @usage, log_path = @log_path
                   WHERE run_id = @run_id AND task_seq = @task_seq AND n = @n AND token = @token AND status = 'running'

@@ -12,18 +12,19 @@ import { toAttempt, type AttemptRow, type RunStateRow, type TaskRow } from './ro
 /** The columns of a task a finish works with. */
 type FinishTaskRow = Pick<TaskRow, 'seq' | 'id' | 'kind' | 'status' | 'failures' | 'failed_agents' | 'iterations'>;
 import type { Tx } from './tx.js';
-import { awaitApproval, completeIfDone, endRun, rewind, succeedTask } from './dag.js';
+import { awaitApproval, completeIfDone, endRun, rewind, taskSucceeded } from './dag.js';
 
 export { endRun };
 
-/** Applies one attempt finish (fenced by its token). */
+/** Applies one attempt finish (fenced by its token); successes take {@link finishSucceeded}. */
 export function finishTx(tx: Tx, f: AttemptFinish, random: () => number): FinishOutcome {
+  if (f.status === 'succeeded') return finishSucceeded(tx, f);
   const s = tx.s;
   const { runId, taskId, n } = f.ref;
   const task = s.taskForFinish.get(runId, taskId) as FinishTaskRow | undefined;
   if (!task) return { ref: f.ref, applied: false };
   // Failures may skip, cancel or rewind tasks by status: tasks kept ready in memory are written first.
-  if (f.status !== 'succeeded') tx.settleReady();
+  tx.settleReady();
   const a = s.finishAttempt.get({
     run_id: runId,
     task_seq: task.seq,
@@ -48,9 +49,6 @@ export function finishTx(tx: Tx, f: AttemptFinish, random: () => number): Finish
   run.running = Math.max(0, run.running - 1);
   const attemptEvent = { taskId, attempt: n };
   switch (f.status) {
-    case 'succeeded':
-      tx.emit(run, { type: 'attempt:succeeded', ...attemptEvent, data: { ms } });
-      break;
     case 'failed': {
       const err = f.error ?? { kind: 'exception', message: 'failed' };
       tx.emit(run, { type: 'attempt:failed', ...attemptEvent, data: { kind: err.kind, message: err.message.slice(0, 500), exitCode: f.exitCode ?? null, ms } });
@@ -67,22 +65,54 @@ export function finishTx(tx: Tx, f: AttemptFinish, random: () => number): Finish
 
   if (isTerminalRunStatus(run.status)) {
     // The run ended while this attempt ran (cancelled, or failed elsewhere): record what really happened.
-    const status = f.status === 'succeeded' ? 'succeeded' : 'cancelled';
-    s.finishTask.run(status, now, task.failures, task.failed_agents, runId, task.seq);
+    s.finishTask.run('cancelled', now, task.failures, task.failed_agents, runId, task.seq);
     run.tasks_finished++;
-    tx.emit(run, { type: status === 'succeeded' ? 'task:succeeded' : 'task:cancelled', taskId });
+    tx.emit(run, { type: 'task:cancelled', taskId });
     return { ref: f.ref, applied: true };
   }
 
-  if (f.status === 'succeeded') {
-    succeedTask(tx, run, task.seq, taskId, task.failures, task.failed_agents);
-  } else if (f.status === 'interrupted') {
+  if (f.status === 'interrupted') {
     s.requeueTask.run(now, runId, task.seq);
     tx.emit(run, { type: 'task:ready', taskId });
   } else {
     const rewound = failTask(tx, run, task, a.agent_id, f.status === 'cancelled' ? { kind: 'cancelled', message: 'attempt cancelled', retryable: false } : (f.error ?? null), feedbackOf(f), random);
     return { ref: f.ref, applied: true, ...(rewound.length ? { stopAttempts: rewound } : {}) };
   }
+  return { ref: f.ref, applied: true };
+}
+
+/** A successful finish: two statements (the attempt, then the task if it still runs). */
+function finishSucceeded(tx: Tx, f: AttemptFinish): FinishOutcome {
+  const s = tx.s;
+  const { runId, taskId, n } = f.ref;
+  const a = s.finishAttemptOfTask.get(
+    'succeeded',
+    f.finishedAt,
+    f.exitCode ?? null,
+    toJson(f.error),
+    toJson(f.output),
+    f.outputRef ?? null,
+    f.summary ?? null,
+    toJson(f.usage),
+    f.logPath ?? null,
+    runId,
+    runId,
+    taskId,
+    n,
+    f.token,
+  ) as { agent_id: string; started_at: number; task_seq: number } | undefined;
+  // Unknown task, or not running with this token: the lease was lost (interrupted and re-claimed).
+  if (!a) return { ref: f.ref, applied: false };
+  tx.agentLoad(a.agent_id, -1);
+  const run = tx.run(runId)!;
+  run.running = Math.max(0, run.running - 1);
+  tx.emit(run, { type: 'attempt:succeeded', taskId, attempt: n, data: { ms: Math.max(0, f.finishedAt - a.started_at) } });
+  if (s.succeedRunning.get(tx.now, runId, a.task_seq) === undefined) return { ref: f.ref, applied: true };
+  if (isTerminalRunStatus(run.status)) {
+    // The run ended while this attempt ran: record that it succeeded, ready nothing.
+    run.tasks_finished++;
+    tx.emit(run, { type: 'task:succeeded', taskId });
+  } else taskSucceeded(tx, run, a.task_seq, taskId);
   return { ref: f.ref, applied: true };
 }
 
