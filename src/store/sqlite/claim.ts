@@ -4,7 +4,7 @@
  * start now (their agents or runs are at capacity) stay ready; the claim pages past them, so a
  * backlog pinned to a busy agent never starves tasks other agents could run.
  */
-import { randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { AgentRecord } from '../../agents/types.js';
 import { isTerminalRunStatus, type AttemptRecord, type BlockedReason } from '../../core/model.js';
 import type { ClaimCandidate, RunLoad } from '../../core/scheduler/select.js';
@@ -27,9 +27,19 @@ function firstPageSize(limit: number): number {
 const MAX_PAGES = 8;
 const MAX_PAGE = 4096;
 
-/** A fencing token: 48 random bits, unique in practice per attempt. */
+/** Random bytes for 1,024 tokens, refilled when used up (one call into the CSPRNG per 1,024 attempts). */
+const tokenPool = Buffer.alloc(6 * 1024);
+let tokenPos = tokenPool.length;
+
+/** A fencing token: 48 random bits (never 0), unique in practice per attempt. */
 function newToken(): number {
-  return randomInt(1, 2 ** 48 - 1);
+  if (tokenPos >= tokenPool.length) {
+    randomFillSync(tokenPool);
+    tokenPos = 0;
+  }
+  const token = tokenPool.readUIntBE(tokenPos, 6);
+  tokenPos += 6;
+  return token === 0 ? 1 : token;
 }
 
 /** Whether a run has as many running attempts as it may (as of this transaction). */
@@ -88,9 +98,11 @@ function firstPage(tx: Tx, req: ClaimRequest, size: number): { rows: CandidateRo
 /** Starts up to `limit` attempts of ready tasks, agents chosen by `req.choose`. */
 export function claimTx(tx: Tx, req: ClaimRequest): StartedAttempt[] {
   // Rate-limited tasks whose limit reset are ready again.
-  for (const r of tx.s.unparkTasks.all(tx.now) as Array<{ run_id: string; id: string }>) {
-    const run = tx.run(r.run_id);
-    if (run) tx.emit(run, { type: 'task:ready', taskId: r.id });
+  if (tx.s.anyBlockedDue.get(tx.now) !== undefined) {
+    for (const r of tx.s.unparkTasks.all(tx.now) as Array<{ run_id: string; id: string }>) {
+      const run = tx.run(r.run_id);
+      if (run) tx.emit(run, { type: 'task:ready', taskId: r.id });
+    }
   }
   let size = firstPageSize(req.limit);
   // Loads as of this transaction: finishes applied just before released their agents.
@@ -139,6 +151,8 @@ function claimPage(tx: Tx, req: ClaimRequest, rows: CandidateRow[], agents: Agen
     s.insertAttempt.run(row.run_id, row.seq, n, row.id, token, agent.id, req.workerId, tx.now);
     s.startTask.run(n, tx.now, row.run_id, row.seq);
     tx.startedReadied(row.run_id, row.seq);
+    // Started: no later claim reads this spec (a retry decodes it again).
+    tx.specCache.delete(`${row.run_id}\u0000${row.seq}`);
     tx.agentLoad(agent.id, 1);
     agent.running++;
     run.running++;

@@ -87,6 +87,8 @@ const SQL = {
   retryTask: `UPDATE tasks SET status = 'ready', ready_at = ?, failures = ?, failed_agents = ?, feedback = ? WHERE run_id = ? AND seq = ?`,
   // Rate-limited: parked without counting a failure, until the limit resets.
   parkTask: `UPDATE tasks SET status = 'blocked', blocked_reason = ?, ready_at = ?, failed_agents = ? WHERE run_id = ? AND seq = ?`,
+  // Whether unparkTasks may have anything to do (a read is cheaper than an UPDATE finding nothing).
+  anyBlockedDue: `SELECT 1 FROM tasks WHERE status = 'blocked' AND ready_at <= ? LIMIT 1`,
   unparkTasks: `UPDATE tasks SET status = 'ready', blocked_reason = NULL WHERE status = 'blocked' AND ready_at <= ?
                 AND json_extract(blocked_reason, '$.kind') = 'rate_limited' RETURNING run_id, id`,
   requeueTask: `UPDATE tasks SET status = 'ready', ready_at = ? WHERE run_id = ? AND seq = ? AND status = 'running'`,
