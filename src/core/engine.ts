@@ -88,6 +88,8 @@ export class Engine {
   #timers: Array<ReturnType<typeof setInterval>> = [];
   #wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
   #polls = 0;
+  /** The poll in flight, awaited by stop() so it never reads a closed store. */
+  #polling: Promise<void> | null = null;
 
   constructor(options: EngineOptions, deps: EngineDeps) {
     this.options = resolveEngineOptions(options);
@@ -146,7 +148,12 @@ export class Engine {
     const next = await this.#store.nextReadyAt(now, this.#scope());
     if (next !== null) this.#wakeAt(next);
     this.#timers.push(setInterval(() => void this.#heartbeat(), this.options.heartbeatMs));
-    this.#timers.push(setInterval(() => void this.#poll(), this.options.pollMs));
+    this.#timers.push(
+      setInterval(() => {
+        if (this.#polling) return;
+        this.#polling = this.#poll().finally(() => (this.#polling = null));
+      }, this.options.pollMs),
+    );
     this.#scheduleTick();
   }
 
@@ -162,6 +169,7 @@ export class Engine {
     }
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    if (this.#polling) await this.#polling;
     if (this.#pidTimer) clearTimeout(this.#pidTimer);
     this.#pidTimer = null;
     if (this.#wake) clearTimeout(this.#wake.timer);
@@ -292,6 +300,18 @@ export class Engine {
     this.#dirty = true;
     this.#scheduleTick();
     return runSummary(run);
+  }
+
+  /**
+   * Claims now instead of at the next poll: for a process told of new work from outside (a
+   * PostgreSQL `NOTIFY` to `tutti worker`). Idempotent and cheap; ignored unless the engine runs.
+   * Unlike {@link resumeRun} it adopts no run, so a long-lived `runScope: 'all'` worker keeps no
+   * per-run state for the runs it is told about.
+   */
+  wake(): void {
+    if (this.#state !== 'running') return;
+    this.#dirty = true;
+    this.#scheduleTick();
   }
 
   /** Adopts every unfinished run of the store. @returns their ids, oldest first. */

@@ -147,6 +147,20 @@ describe('events and outputs', () => {
 });
 
 describe('durability across engines', () => {
+  it('wake() makes an all-runs engine claim work another process created, without waiting for its poll', async () => {
+    const dir = tempDir();
+    // Polls every 10 min: only wake() can make it claim within the test.
+    const worker = await startEngine({ dataDir: dir, runScope: 'all', pollMs: 600_000 });
+    const ended = new Promise<string>((resolve) => worker.on('event', (e: EventRecord) => e.type === 'run:completed' && resolve(e.runId)));
+    // Let its start-up claim find nothing first.
+    await new Promise((r) => setTimeout(r, 200));
+    const other = createEngine({ dataDir: dir, workDir: dir });
+    const run = await other.createRun({ tasks: [{ id: 'a', function: 'noop' }, { id: 'b', function: 'noop', dependsOn: ['a'] }] });
+    await other.stop();
+    worker.wake();
+    expect(await ended).toBe(run.id);
+  });
+
   it('stop() hands running attempts back; the next engine resumes and finishes the run', async () => {
     const dir = tempDir();
     const first = createEngine({ dataDir: dir, workDir: dir, pollMs: 25 });

@@ -73,35 +73,18 @@ export function registerWorker(program: Command): void {
 /**
  * Wakes the engine when another process makes tasks ready (NOTIFY from its transaction).
  * Notifications of this worker's own transactions are ignored: it claims in the same transaction.
- * Wake-ups are coalesced: at most one in flight, one more queued.
+ * Wake-ups coalesce in the engine: many notifications before its next claim make one claim.
  */
 async function listenForWork(engine: Engine, say: (line: string) => void): Promise<() => Promise<void>> {
   const store = engine.store as unknown as { load?: () => Promise<{ listen: (cb: (p: { writer: string; runId: string }) => void, onError?: (e: unknown) => void) => Promise<() => Promise<void>> }> };
   if (!store.load) return async () => undefined;
   const pgStore = await store.load();
-  let busy = false;
-  let again: string | null = null;
-  const wake = (runId: string): void => {
-    if (busy) {
-      again = runId;
-      return;
-    }
-    busy = true;
-    // resumeRun marks the engine dirty and schedules a claim (a run already ended is harmless).
-    void engine
-      .resumeRun(runId)
-      .catch(() => undefined)
-      .finally(() => {
-        busy = false;
-        const next = again;
-        again = null;
-        if (next !== null) wake(next);
-      });
-  };
+  // wake() only marks the engine dirty and schedules one claim: many notifications coalesce.
+  const wake = (): void => engine.wake();
   return pgStore.listen(
     ({ writer, runId }) => {
       if (writer === engine.workerId || !runId) return;
-      wake(runId);
+      wake();
     },
     (e) => say(`notifications: ${errorMessage(e)} (reconnecting; polling meanwhile)`),
   );
