@@ -36,7 +36,7 @@ function LogTail({ runId, taskId, attempt, running }: { runId: string; taskId: s
   }, [runId, taskId, attempt, running]);
   return (
     <pre className="log" data-testid="task-log">
-      {text || '(no output yet)'}
+      {text || (running ? '(no output yet)' : '(no output logged; in-process drivers stream their lines to the live log)')}
     </pre>
   );
 }
