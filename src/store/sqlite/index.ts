@@ -31,7 +31,7 @@ import type {
   WorkerRecord,
 } from '../types.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { EVENT_ID_STRIDE, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from './rows.js';
+import { attemptFromRaw, EVENT_ID_STRIDE, taskFromRaw, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTx } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
@@ -190,7 +190,7 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
-    return (this.#stmts.tasksOfRun.all(runId) as TaskRow[]).map(toTask);
+    return (this.#stmts.tasksOfRun.raw(true).all(runId) as unknown[][]).map(taskFromRaw);
   }
 
   async getTask(runId: string, taskId: string): Promise<TaskRecord | null> {
@@ -205,8 +205,8 @@ export class SqliteStore implements Store {
 
   async listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]> {
     const s = this.#stmts;
-    const rows = (taskId === undefined ? s.attemptsOfRun.all(runId) : s.attemptsOfTask.all(runId, taskId)) as AttemptRow[];
-    return rows.map(toAttempt);
+    const rows = (taskId === undefined ? s.attemptsOfRun.raw(true).all(runId) : s.attemptsOfTask.raw(true).all(runId, runId, taskId)) as unknown[][];
+    return rows.map(attemptFromRaw);
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<EventRecord[]> {

@@ -170,6 +170,66 @@ export function toTask(r: TaskRow): TaskRecord {
   };
 }
 
+/**
+ * Columns read for {@link taskFromRaw}, in its order. Listing a run's tasks reads rows as arrays
+ * (better-sqlite3's raw mode): building an object per row property by property costs about twice
+ * the read itself.
+ */
+export const TASK_COLUMNS = `run_id, seq, id, status, spec, depends_on, priority, pending_deps, attempts, failures, ready_at, started_at, finished_at,
+  blocked_reason, failed_agents, feedback, iterations, awaiting_since`;
+
+/** A task from a raw row of {@link TASK_COLUMNS} (the same record as {@link toTask}). */
+export function taskFromRaw(r: unknown[]): TaskRecord {
+  const id = r[2] as string;
+  return {
+    runId: r[0] as string,
+    id,
+    seq: r[1] as number,
+    status: r[3] as TaskStatus,
+    spec: decodeSpec(r[4] as string, id),
+    dependsOn: fromJsonList(r[5] as string | null),
+    priority: r[6] as number,
+    pendingDeps: r[7] as number,
+    attempts: r[8] as number,
+    failures: r[9] as number,
+    readyAt: r[10] as number | null,
+    startedAt: r[11] as number | null,
+    finishedAt: r[12] as number | null,
+    blockedReason: fromJson<BlockedReason>(r[13] as string | null),
+    failedAgents: fromJsonList(r[14] as string | null),
+    feedback: r[15] as string | null,
+    iterations: r[16] as number,
+    awaitingSince: r[17] as number | null,
+  };
+}
+
+/** Columns read for {@link attemptFromRaw}, in its order (see {@link TASK_COLUMNS}). */
+export const ATTEMPT_COLUMNS = `run_id, task_id, n, token, status, agent_id, worker_id, started_at, finished_at, exit_code, error, output, output_ref,
+  summary, usage, log_path, pid`;
+
+/** An attempt from a raw row of {@link ATTEMPT_COLUMNS} (the same record as {@link toAttempt}). */
+export function attemptFromRaw(r: unknown[]): AttemptRecord {
+  return {
+    runId: r[0] as string,
+    taskId: r[1] as string,
+    n: r[2] as number,
+    token: r[3] as number,
+    status: r[4] as AttemptStatus,
+    agentId: r[5] as string,
+    workerId: r[6] as string,
+    startedAt: r[7] as number,
+    finishedAt: r[8] as number | null,
+    exitCode: r[9] as number | null,
+    error: fromJson<AttemptError>(r[10] as string | null),
+    output: fromJson<unknown>(r[11] as string | null),
+    outputRef: r[12] as string | null,
+    summary: r[13] as string | null,
+    usage: fromJson<Usage>(r[14] as string | null),
+    logPath: r[15] as string | null,
+    pid: r[16] as number | null,
+  };
+}
+
 export function toAttempt(r: AttemptRow): AttemptRecord {
   return {
     runId: r.run_id,

@@ -7,6 +7,7 @@
  * limit an expression the planner does not look into; the plan is the same.
  */
 import type Database from 'better-sqlite3';
+import { ATTEMPT_COLUMNS, TASK_COLUMNS } from './rows.js';
 
 /** Tasks per multi-row insert (11 parameters each; SQLite allows 32,766 per statement). */
 export const TASK_CHUNK = 64;
@@ -68,7 +69,8 @@ const SQL = {
   maxSeq: `SELECT COALESCE(MAX(seq), -1) FROM tasks WHERE run_id = ?`,
   expiringRuns: `SELECT id FROM runs WHERE status = 'awaiting_approval' AND expires_at <= ?`,
   specBySeq: `SELECT spec FROM tasks WHERE run_id = ? AND seq = ?`,
-  tasksOfRun: `SELECT * FROM tasks WHERE run_id = ? ORDER BY seq`,
+  // Read raw (arrays): see TASK_COLUMNS.
+  tasksOfRun: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY seq`,
   taskCounts: `SELECT status, COUNT(*) AS n FROM tasks WHERE run_id = ? GROUP BY status`,
   children: `SELECT child FROM task_edges WHERE run_id = ? AND parent = ?`,
   readyAll: `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= ?
@@ -116,8 +118,9 @@ const SQL = {
                     output_ref = @output_ref, summary = @summary, usage = @usage, log_path = @log_path
                   WHERE run_id = @run_id AND task_seq = @task_seq AND n = @n AND token = @token AND status = 'running'
                   RETURNING agent_id, started_at`,
-  attemptsOfRun: `SELECT * FROM attempts WHERE run_id = ? ORDER BY task_seq, n`,
-  attemptsOfTask: `SELECT a.* FROM attempts a JOIN tasks t ON t.run_id = a.run_id AND t.seq = a.task_seq WHERE a.run_id = ? AND t.id = ? ORDER BY a.n`,
+  // Read raw (arrays): see ATTEMPT_COLUMNS.
+  attemptsOfRun: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? ORDER BY task_seq, n`,
+  attemptsOfTask: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? AND task_seq = (SELECT seq FROM tasks WHERE run_id = ? AND id = ?) ORDER BY n`,
   runningOfRun: `SELECT * FROM attempts WHERE run_id = ? AND status = 'running' ORDER BY task_seq, n`,
   setPid: `UPDATE attempts SET pid = @pid WHERE run_id = @run_id AND task_seq = (SELECT seq FROM tasks WHERE run_id = @run_id AND id = @task_id)
            AND n = @n AND token = @token AND status = 'running'`,
