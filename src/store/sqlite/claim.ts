@@ -10,7 +10,7 @@ import { isTerminalRunStatus, type AttemptRecord, type BlockedReason } from '../
 import type { ClaimCandidate, RunLoad } from '../../core/scheduler/select.js';
 import { fromJsonList } from '../codec.js';
 import type { ClaimRequest, StartedAttempt } from '../types.js';
-import type { CandidateRow } from './rows.js';
+import { candidateFromRaw, type CandidateRow } from './rows.js';
 import type { Tx } from './tx.js';
 
 /** Ready tasks read by the first page: small, since most claims start a few tasks. */
@@ -64,7 +64,7 @@ function readPage(tx: Tx, req: ClaimRequest, size: number, offset: number): { ro
     let complete = true;
     for (const id of req.runIds) {
       if (isSaturated(tx, id)) continue;
-      const page = s.readyOfRun.all(id, tx.now, size, offset) as CandidateRow[];
+      const page = (s.readyOfRun.all(id, tx.now, size, offset) as unknown[][]).map(candidateFromRaw);
       if (page.length >= size) complete = false;
       for (const r of page) rows.push(r);
     }
@@ -73,7 +73,8 @@ function readPage(tx: Tx, req: ClaimRequest, size: number, offset: number): { ro
   }
   // A run at its limit would fill the page with tasks it may not start: leave such runs out.
   const saturated = (s.limitedRuns.pluck().all() as string[]).filter((id) => isSaturated(tx, id));
-  const rows = (saturated.length === 0 ? s.readyAll.all(tx.now, size, offset) : s.readyAllExcept.all(tx.now, JSON.stringify(saturated), size, offset)) as CandidateRow[];
+  const raw = (saturated.length === 0 ? s.readyAll.all(tx.now, size, offset) : s.readyAllExcept.all(tx.now, JSON.stringify(saturated), size, offset)) as unknown[][];
+  const rows = raw.map(candidateFromRaw);
   return { rows, complete: rows.length < size };
 }
 

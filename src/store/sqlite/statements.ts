@@ -7,7 +7,7 @@
  * limit an expression the planner does not look into; the plan is the same.
  */
 import type Database from 'better-sqlite3';
-import { ATTEMPT_COLUMNS, TASK_COLUMNS } from './rows.js';
+import { ATTEMPT_COLUMNS, CANDIDATE, RUN_STATE, TASK_COLUMNS } from './rows.js';
 
 /** Tasks per multi-row insert (11 parameters each; SQLite allows 32,766 per statement). */
 export const TASK_CHUNK = 64;
@@ -20,11 +20,8 @@ function rows(n: number, width: number): string {
   return Array.from({ length: n }, () => one).join(', ');
 }
 
-/** Columns a transaction works with (not the descriptive ones). */
-const RUN_STATE = `id, status, priority, max_concurrency, started_at, finished_at, error, tasks_total, tasks_finished, tasks_failed, running, last_seq, work_dir, approval_ttl_ms, expires_at`;
-
-/** Columns of a ready task the claim needs. */
-const CANDIDATE = `run_id, seq, id, priority, run_priority, ready_at, attempts, failed_agents, feedback, spec`;
+/** Statements whose rows are arrays (better-sqlite3 raw mode), mapped by `rows.ts` in column order. */
+const RAW = ['runStateById', 'readyAll', 'readyAllExcept', 'readyOfRun'] as const;
 
 const SQL = {
   // runs
@@ -160,5 +157,6 @@ export type Statements = { [K in keyof typeof SQL]: Database.Statement };
 export function prepareStatements(db: Database.Database): Statements {
   const out = {} as Record<string, Database.Statement>;
   for (const [name, sql] of Object.entries(SQL)) out[name] = db.prepare(sql);
+  for (const name of RAW) out[name]!.raw(true);
   return out as Statements;
 }

@@ -9,7 +9,7 @@ import type { EventRecord } from '../../core/model.js';
 import type { AgentRecord } from '../../agents/types.js';
 import type { TaskSpec } from '../../core/plan/schema.js';
 import { decodeSpec } from '../codec.js';
-import { EVENT_ID_STRIDE, toAgent, type AgentRow, type CandidateRow, type EncodedEvent, type RunStateRow } from './rows.js';
+import { EVENT_ID_STRIDE, runStateFromRaw, toAgent, type AgentRow, type CandidateRow, type EncodedEvent, type RunStateRow } from './rows.js';
 import type { Statements } from './statements.js';
 
 /** Decoded specs kept at most (a cleared cache only costs re-decoding). */
@@ -89,9 +89,9 @@ export class Tx {
   run(id: string): RunStateRow | undefined {
     let entry = this.#runs.get(id);
     if (!entry) {
-      const row = this.s.runStateById.get(id) as RunStateRow | undefined;
-      if (!row) return undefined;
-      entry = { row, original: { ...row } };
+      const raw = this.s.runStateById.get(id) as unknown[] | undefined;
+      if (!raw) return undefined;
+      entry = { row: runStateFromRaw(raw), original: runStateFromRaw(raw) };
       this.#runs.set(id, entry);
     }
     return entry.row;
