@@ -4,59 +4,15 @@
  * a compare-and-set cannot interleave with another writer (also for entries that do not exist yet).
  */
 import type { PoolClient } from 'pg';
-import { TuttiError } from '../../core/errors.js';
-import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp, StateType } from '../state-types.js';
+import { checkLockGuard, live, toEntry, toLock, versionConflict, type LockRow, type StateRow } from '../state-rows.js';
+import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } from '../state-types.js';
 import { query } from './tx.js';
 
-interface StateRow {
-  run_id: string;
-  owner: string;
-  key: string;
-  type: StateType;
-  value: string | null;
-  version: number;
-  expires_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface LockRow {
-  run_id: string;
-  name: string;
-  owner: string;
-  token: number;
-  acquired_at: number;
-  expires_at: number;
-}
-
 type Conn = Pick<PoolClient, 'query'>;
-
-const toEntry = (r: StateRow): StateEntry => ({
-  runId: r.run_id,
-  key: r.key,
-  type: r.type,
-  owner: r.owner,
-  value: r.value === null ? null : (JSON.parse(r.value) as unknown),
-  version: r.version,
-  expiresAt: r.expires_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toLock = (r: LockRow): StateLock => ({ runId: r.run_id, name: r.name, owner: r.owner, token: r.token, acquiredAt: r.acquired_at, expiresAt: r.expires_at });
-
-const live = (r: { expires_at: number | null } | undefined, now: number): boolean => r !== undefined && (r.expires_at === null || r.expires_at > now);
 
 /** Serialises state writes of one run (until the transaction ends). */
 async function lockRun(c: Conn, runId: string): Promise<void> {
   await query(c, `SELECT pg_advisory_xact_lock(hashtext('tutti-state'), hashtext($1))`, [runId]);
-}
-
-function conflict(runId: string, op: StateOp, actual: number): TuttiError {
-  const who = op.owner ? ` (private to ${op.owner})` : '';
-  return new TuttiError('ERR_VERSION_CONFLICT', `state '${op.key}'${who} of ${runId} is at version ${actual}, not ${op.expectedVersion}: read it again and retry`, {
-    details: { runId, key: op.key, owner: op.owner, expected: op.expectedVersion, actual },
-  });
 }
 
 const GET = `SELECT * FROM state WHERE run_id = $1 AND owner = $2 AND key = $3`;
@@ -67,19 +23,14 @@ export async function applyState(c: Conn, runId: string, ops: readonly StateOp[]
   await lockRun(c, runId);
   if (guard) {
     const [lock] = await query<LockRow>(c, LOCK, [runId, guard.name]);
-    if (!lock || lock.expires_at <= now || lock.owner !== guard.owner) {
-      const holder = lock && lock.expires_at > now ? `held by ${lock.owner}` : 'not held';
-      throw new TuttiError('ERR_LOCK_HELD', `lock '${guard.name}' of ${runId} is ${holder}, not by ${guard.owner}: acquire it first`, {
-        details: { runId, lock: guard.name, owner: guard.owner, holder: lock && lock.expires_at > now ? lock.owner : null },
-      });
-    }
+    checkLockGuard(runId, guard, lock, now);
   }
   const out: Array<StateEntry | null> = [];
   for (const op of ops) {
     const [row] = await query<StateRow>(c, GET, [runId, op.owner, op.key]);
     const present = live(row, now);
     const current = present ? row!.version : 0;
-    if (op.expectedVersion !== undefined && op.expectedVersion !== current) throw conflict(runId, op, current);
+    if (op.expectedVersion !== undefined && op.expectedVersion !== current) throw versionConflict(runId, op, current);
     if (op.op === 'delete') {
       if (!row) {
         out.push(null);

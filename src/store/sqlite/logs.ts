@@ -4,42 +4,8 @@
  * AUTOINCREMENT key, so a sequence number is never reused after pruning.
  */
 import type Database from 'better-sqlite3';
-import { TuttiError } from '../../core/errors.js';
+import { severity, toLogEntry, type LogRow } from '../log-rows.js';
 import { LOG_LEVELS, type LogCounts, type LogEntry, type LogFilter, type LogLevel, type LogQuery, type LogRetention, type NewLogEntry } from '../types.js';
-
-interface LogRow {
-  seq: number;
-  id: string;
-  ts: number;
-  severity: number;
-  source: string;
-  message: string;
-  session_id: string | null;
-  task_id: string | null;
-  agent_id: string | null;
-  data: string | null;
-  error: string | null;
-}
-
-const toEntry = (r: LogRow): LogEntry => ({
-  seq: r.seq,
-  id: r.id,
-  ts: r.ts,
-  level: LOG_LEVELS[r.severity] ?? 'critical',
-  source: r.source,
-  message: r.message,
-  sessionId: r.session_id,
-  taskId: r.task_id,
-  agentId: r.agent_id,
-  data: r.data === null ? null : (JSON.parse(r.data) as unknown),
-  error: r.error === null ? null : (JSON.parse(r.error) as LogEntry['error']),
-});
-
-function severity(level: LogLevel): number {
-  const i = LOG_LEVELS.indexOf(level);
-  if (i < 0) throw new TuttiError('ERR_INVALID_INPUT', `unknown log level '${String(level)}': use one of ${LOG_LEVELS.join(', ')}`, { details: { level } });
-  return i;
-}
 
 const insertCache = new WeakMap<Database.Database, Database.Statement>();
 
@@ -125,7 +91,7 @@ export function queryLogs(db: Database.Database, query: LogQuery = {}): LogEntry
   const limit = Math.max(1, Math.min(Math.floor(query.limit ?? 100), 10_000));
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const stmt = cached(db, `SELECT * FROM logs ${sql} ORDER BY ts ${dir}, seq ${dir} LIMIT @limit OFFSET @offset`);
-  return (stmt.all({ ...params, limit, offset }) as LogRow[]).map(toEntry);
+  return (stmt.all({ ...params, limit, offset }) as LogRow[]).map(toLogEntry);
 }
 
 /** See `LogStore.countLogs`. */
