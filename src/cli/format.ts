@@ -1,6 +1,6 @@
 /** Human output of runs, tasks and events (the `--json` forms are the RunView objects as they are). */
 import type { BlockedReason, EventRecord } from '../core/model.js';
-import type { RunSummary, RunView, TaskView } from '../core/run-view.js';
+import { describeBlockedReason, type RunSummary, type RunView, type TaskView } from '../core/run-view.js';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -11,28 +11,9 @@ export function formatDuration(ms: number): string {
   return m < 60 ? `${m}m${String(rest).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** A blocked reason in words for a terminal line (at most 5 task ids named); '' for none. */
 export function describeBlocked(r: BlockedReason | null): string {
-  if (!r) return '';
-  switch (r.kind) {
-    case 'dependencies':
-      return `waiting on ${r.waitingOn.slice(0, 5).join(', ')}${r.waitingOn.length > 5 ? ` (+${r.waitingOn.length - 5})` : ''}`;
-    case 'no_capable_agent':
-      return `no capable agent: ${r.message}`;
-    case 'agent_capacity':
-      return `agents at capacity: ${r.agents.join(', ')}`;
-    case 'concurrency_limit':
-      return `${r.scope} concurrency limit ${r.limit}`;
-    case 'retry_backoff':
-      return `retry at ${new Date(r.until).toISOString()}`;
-    case 'rate_limited':
-      return `rate-limited until ${new Date(r.until).toISOString()}`;
-    case 'budget_exhausted':
-      return `budget exhausted: ${r.message}`;
-    case 'awaiting_approval':
-      return 'awaiting approval';
-    case 'queued':
-      return 'queued for a worker';
-  }
+  return r ? describeBlockedReason(r, 5) : '';
 }
 
 function elapsed(v: Pick<RunSummary, 'startedAt' | 'finishedAt' | 'createdAt'>): string {

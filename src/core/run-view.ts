@@ -165,6 +165,33 @@ export interface BlockedContext {
   now: number;
 }
 
+/**
+ * A blocked reason in words, as the CLI, the dashboard's tooltips and the seed 003 status say it.
+ * @param maxIds task ids named at most for `dependencies` (the rest counted). @default all
+ */
+export function describeBlockedReason(r: BlockedReason, maxIds = Infinity): string {
+  switch (r.kind) {
+    case 'dependencies':
+      return `waiting on ${r.waitingOn.slice(0, maxIds).join(', ')}${r.waitingOn.length > maxIds ? ` (+${r.waitingOn.length - maxIds})` : ''}`;
+    case 'no_capable_agent':
+      return `no capable agent: ${r.message}`;
+    case 'agent_capacity':
+      return `agents at capacity: ${r.agents.join(', ')}`;
+    case 'concurrency_limit':
+      return `${r.scope} concurrency limit ${r.limit}`;
+    case 'retry_backoff':
+      return `retry at ${new Date(r.until).toISOString()}`;
+    case 'rate_limited':
+      return `rate-limited until ${new Date(r.until).toISOString()}`;
+    case 'budget_exhausted':
+      return `budget exhausted: ${r.message}`;
+    case 'awaiting_approval':
+      return 'awaiting approval';
+    case 'queued':
+      return 'queued for a worker';
+  }
+}
+
 /** Why an unfinished, not running task is not running; null for running and finished tasks. */
 export function deriveBlockedReason(task: TaskRecord, ctx: BlockedContext): BlockedReason | null {
   switch (task.status) {

@@ -3,8 +3,7 @@
  * agents carry their load. Shared by the facade and the REST routes (`/api/orchestrator/*`).
  */
 import type { AgentRecord } from '../../agents/types.js';
-import type { BlockedReason } from '../../core/model.js';
-import type { RunView, TaskView } from '../../core/run-view.js';
+import { describeBlockedReason, type RunView, type TaskView } from '../../core/run-view.js';
 import { CAPABILITY_CATALOGUE } from './capabilities.js';
 import type { AgentInfo, BlockedStep, OrchestrationStatus, PlanStep, SessionStatus } from './types.js';
 
@@ -42,30 +41,6 @@ export function isParallelizable(steps: ReadonlyArray<{ id: string; dependencies
   return false;
 }
 
-/** One reason in words (the CLI's wording, `src/cli/format.ts`). */
-export function describeReason(r: BlockedReason): string {
-  switch (r.kind) {
-    case 'dependencies':
-      return `waiting on ${r.waitingOn.join(', ')}`;
-    case 'no_capable_agent':
-      return `no capable agent: ${r.message}`;
-    case 'agent_capacity':
-      return `every capable agent is at capacity (${r.agents.join(', ')})`;
-    case 'concurrency_limit':
-      return `${r.scope} concurrency limit ${r.limit} reached`;
-    case 'retry_backoff':
-      return `retrying at ${new Date(r.until).toISOString()}`;
-    case 'rate_limited':
-      return `rate-limited until ${new Date(r.until).toISOString()}`;
-    case 'budget_exhausted':
-      return `budget exhausted: ${r.message}`;
-    case 'awaiting_approval':
-      return 'awaiting approval';
-    case 'queued':
-      return 'queued for a worker';
-  }
-}
-
 /**
  * Why each unfinished step is not running. A pending step names the unfinished steps it waits on
  * and, for a pending one, the step at the root of the chain (`step-3 waits on step-2 (pending
@@ -80,7 +55,7 @@ export function blockedSteps(tasks: readonly TaskView[]): BlockedStep[] {
   const stateOf = (t: TaskView): string => {
     if (t.status === 'running') return 'is running';
     const r = t.blockedReason;
-    return r ? `is ${t.status}: ${describeReason(r)}` : `is ${t.status}`;
+    return r ? `is ${t.status}: ${describeBlockedReason(r)}` : `is ${t.status}`;
   };
   const roots = new Map<string, TaskView | 'cycle'>();
   const rootOf = (t: TaskView): TaskView | 'cycle' => {
