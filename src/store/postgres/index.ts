@@ -18,7 +18,7 @@ import { isTerminalRunStatus } from '../../core/model.js';
 import type { MemoryHit, MemoryListFilter, MemoryModelInfo, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } from '../state-types.js';
 import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, FinishOutcome, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
-import { EVENT_ID_STRIDE, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
+import { EVENT_ID_STRIDE, toAgent, toAttempt, eventsAfter, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
 import { decideTx, expireTx } from './approvals.js';
 import { claimTx, prepareInline, type ClaimPrep } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
@@ -374,29 +374,13 @@ export class PostgresStore implements Store {
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<EventRecord[]> {
     const after = options.afterSeq ?? 0;
     const limit = options.limit ?? 1_000_000;
-    const out: EventRecord[] = [];
-    for (const row of await this.#read<EventRow>(`SELECT * FROM events WHERE run_id = $1 AND seq + n > $2 ORDER BY seq LIMIT $3`, [runId, after, limit])) {
-      for (const e of toEvents(row)) {
-        if (e.seq <= after) continue;
-        out.push(e);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+    return eventsAfter(await this.#read<EventRow>(`SELECT * FROM events WHERE run_id = $1 AND seq + n > $2 ORDER BY seq LIMIT $3`, [runId, after, limit]), 'seq', after, limit);
   }
 
   async listAllEvents(options: { afterId?: number; limit?: number } = {}): Promise<EventRecord[]> {
     const after = options.afterId ?? 0;
     const limit = options.limit ?? 1000;
-    const out: EventRecord[] = [];
-    for (const row of await this.#read<EventRow>(`SELECT * FROM events WHERE id >= $1 AND id * ${EVENT_ID_STRIDE} + n - 1 > $2 ORDER BY id LIMIT $3`, [Math.floor(after / EVENT_ID_STRIDE), after, limit])) {
-      for (const e of toEvents(row)) {
-        if (e.id <= after) continue;
-        out.push(e);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+    return eventsAfter(await this.#read<EventRow>(`SELECT * FROM events WHERE id >= $1 AND id * ${EVENT_ID_STRIDE} + n - 1 > $2 ORDER BY id LIMIT $3`, [Math.floor(after / EVENT_ID_STRIDE), after, limit]), 'id', after, limit);
   }
 
   async cancelRun(id: string, now: number, reason: string): Promise<CancelResult> {

@@ -31,7 +31,7 @@ import type {
   WorkerRecord,
 } from '../types.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { attemptFromRaw, EVENT_ID_STRIDE, taskFromRaw, toAgent, toAttempt, toEvents, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from './rows.js';
+import { attemptFromRaw, EVENT_ID_STRIDE, taskFromRaw, toAgent, toAttempt, eventsAfter, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTx } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
@@ -212,29 +212,13 @@ export class SqliteStore implements Store {
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<EventRecord[]> {
     const after = options.afterSeq ?? 0;
     const limit = options.limit ?? 1_000_000;
-    const out: EventRecord[] = [];
-    for (const row of this.#stmts.eventsOfRun.iterate(runId, after, limit) as Iterable<EventRow>) {
-      for (const e of toEvents(row)) {
-        if (e.seq <= after) continue;
-        out.push(e);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+    return eventsAfter(this.#stmts.eventsOfRun.iterate(runId, after, limit) as Iterable<EventRow>, 'seq', after, limit);
   }
 
   async listAllEvents(options: { afterId?: number; limit?: number } = {}): Promise<EventRecord[]> {
     const after = options.afterId ?? 0;
     const limit = options.limit ?? 1000;
-    const out: EventRecord[] = [];
-    for (const row of this.#stmts.eventsAll.iterate(Math.floor(after / EVENT_ID_STRIDE), after, limit) as Iterable<EventRow>) {
-      for (const e of toEvents(row)) {
-        if (e.id <= after) continue;
-        out.push(e);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
+    return eventsAfter(this.#stmts.eventsAll.iterate(Math.floor(after / EVENT_ID_STRIDE), after, limit) as Iterable<EventRow>, 'id', after, limit);
   }
 
   async cancelRun(id: string, now: number, reason: string): Promise<CancelResult> {

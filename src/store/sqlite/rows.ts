@@ -305,6 +305,22 @@ export function toEvents(r: EventRow): EventRecord[] {
   return body.map(([type, taskId, attempt, data], i) => ({ id: r.id * EVENT_ID_STRIDE + i, runId: r.run_id, seq: r.seq + i, ts: r.ts, type, taskId, attempt, data }));
 }
 
+/**
+ * The events of stored rows (each holding a batch) past a cursor, at most `limit`: rows may start
+ * before the cursor, so their leading events are skipped. `by` is the cursor's field.
+ */
+export function eventsAfter(rows: Iterable<EventRow>, by: 'id' | 'seq', after: number, limit: number): EventRecord[] {
+  const out: EventRecord[] = [];
+  for (const row of rows) {
+    for (const e of toEvents(row)) {
+      if (e[by] <= after) continue;
+      out.push(e);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
 export function toAgent(r: AgentRow): AgentRecord {
   return {
     id: r.id,
