@@ -11,7 +11,7 @@
  *   recorded with provenance (run, task, attempt, agent) before the attempt's end is committed.
  *   Recording is idempotent per attempt.
  */
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { AttemptContext, AttemptResult } from '../agents/types.js';
 import type { AttemptHooks, AttemptPreparation } from '../core/attempt-runner.js';
 import { learningsFromOutput, learningsFromText, uniqueLearnings, type ParsedLearning } from './learnings.js';
@@ -58,12 +58,20 @@ function textFields(output: unknown): string[] {
   return ['message', 'text', 'result', 'agentMessage'].map((k) => o[k]).filter((v): v is string => typeof v === 'string');
 }
 
+/** The last `maxBytes` of a log, read from its end (logs may be far larger). '' when absent. */
 async function logTail(path: string, maxBytes: number): Promise<string> {
+  let file: FileHandle | undefined;
   try {
-    const buf = await readFile(path);
-    return buf.subarray(Math.max(0, buf.length - maxBytes)).toString('utf8');
+    file = await open(path, 'r');
+    const { size } = await file.stat();
+    const length = Math.min(size, maxBytes);
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await file.read(buf, 0, length, size - length);
+    return buf.subarray(0, bytesRead).toString('utf8');
   } catch {
     return ''; // no log written
+  } finally {
+    await file?.close();
   }
 }
 

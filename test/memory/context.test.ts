@@ -60,6 +60,29 @@ describe('context propagation', () => {
     for (const l of learnings) expect(l.provenance).toEqual({ runId: 'ctx-run', taskId: 'deploy', attempt: 1, agentId: 'scribe', source: 'agent-output', status: 'succeeded' });
   });
 
+  it('learnings an exec agent printed before more output than its output keeps are read from the end of its log', async () => {
+    let plane: MemoryPlane | null = null;
+    // A learning, 64 KiB of noise (far past the output tail), another learning.
+    const script = `console.log('TUTTI_LEARNING: early lesson'); for (let i = 0; i < 1024; i++) console.log('x'.repeat(63)); console.log('TUTTI_LEARNING: late lesson');`;
+    const engine = await startEngine({
+      // The scan reads only the last 8 KiB: the early lesson is out of reach, the late one is found.
+      attemptHooks: createMemoryHooks(() => plane!, { maxLogScanBytes: 8192 }),
+      agents: [{ id: 'noisy', driver: 'exec', capabilities: ['noise'], config: { command: [process.execPath, '-e', script] } }],
+    });
+    plane = new MemoryPlane({ store: engine.store, embedder: createHashEmbedder() });
+    expect((await engine.run({ tasks: [{ id: 'n', agent: 'noisy' }] }, { runId: 'log-run' })).status).toBe('completed');
+    expect((await plane.list({ runId: 'log-run', kind: 'learning' })).map((l) => l.text)).toEqual(['late lesson']);
+
+    let plane2: MemoryPlane | null = null;
+    const whole = await startEngine({
+      attemptHooks: createMemoryHooks(() => plane2!),
+      agents: [{ id: 'noisy', driver: 'exec', capabilities: ['noise'], config: { command: [process.execPath, '-e', script] } }],
+    });
+    plane2 = new MemoryPlane({ store: whole.store, embedder: createHashEmbedder() });
+    expect((await whole.run({ tasks: [{ id: 'n', agent: 'noisy' }] }, { runId: 'log-run-2' })).status).toBe('completed');
+    expect((await plane2.list({ runId: 'log-run-2', kind: 'learning' })).map((l) => l.text).sort()).toEqual(['early lesson', 'late lesson']);
+  });
+
   it('structured outputs carry learnings too, also from failed attempts; each attempt’s learnings are recorded once', async () => {
     let plane: MemoryPlane | null = null;
     let calls = 0;
