@@ -57,6 +57,12 @@ e AS (
 )
 SELECT (SELECT count(*) FROM r) AS created, (SELECT count(*) FROM t) AS tasks, (SELECT count(*) FROM e) AS edges`;
 
+/** The run row's parameters $1–$11, in the column order both inserts use. */
+function runParams(run: NewRun): unknown[] {
+  const metadata = Object.keys(run.metadata).length ? JSON.stringify(run.metadata) : null;
+  return [run.id, run.name, run.goal, run.priority, run.maxConcurrency, run.createdAt, run.tasks.length, run.idempotencyKey ?? null, run.workDir, metadata, run.approvalTtlMs ?? null];
+}
+
 async function insertAll(tx: PgTx, run: NewRun): Promise<boolean> {
   const seqOf = new Map<string, number>();
   run.tasks.forEach((t, seq) => seqOf.set(t.id, seq));
@@ -66,17 +72,7 @@ async function insertAll(tx: PgTx, run: NewRun): Promise<boolean> {
   });
   const ts = run.tasks;
   const [row] = await tx.q<{ created: number }>(INSERT_ALL, [
-    run.id,
-    run.name,
-    run.goal,
-    run.priority,
-    run.maxConcurrency,
-    run.createdAt,
-    run.tasks.length,
-    run.idempotencyKey ?? null,
-    run.workDir,
-    Object.keys(run.metadata).length ? JSON.stringify(run.metadata) : null,
-    run.approvalTtlMs ?? null,
+    ...runParams(run),
     ts.map((_, seq) => seq),
     ts.map((t) => t.id),
     ts.map((t) => (t.spec.approval ? 'approval' : 'task')),
@@ -132,19 +128,7 @@ async function insertRunRow(tx: PgTx, run: NewRun): Promise<void> {
   await tx.q(
     `INSERT INTO runs (id, status, name, goal, priority, max_concurrency, created_at, updated_at, tasks_total, idempotency_key, work_dir, metadata, approval_ttl_ms)
      VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)`,
-    [
-      run.id,
-      run.name,
-      run.goal,
-      run.priority,
-      run.maxConcurrency,
-      run.createdAt,
-      run.tasks.length,
-      run.idempotencyKey ?? null,
-      run.workDir,
-      Object.keys(run.metadata).length ? JSON.stringify(run.metadata) : null,
-      run.approvalTtlMs ?? null,
-    ],
+    runParams(run),
   );
 }
 
