@@ -127,7 +127,7 @@ describe('budgets through the engine', () => {
     const failed = attempts.filter((a) => a.status === 'failed');
     expect(succeeded).toHaveLength(2);
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.error).toMatchObject({ kind: 'non_retryable', retryable: false, message: 'budget exhausted: 300 tokens of 300 tokens spent' });
+    expect(failed[0]!.error).toMatchObject({ kind: 'budget_exhausted', retryable: false, message: 'budget exhausted: 300 tokens of 300 tokens spent' });
     // The third CLI was never started: reservation happens before dispatch.
     expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);
     const used = succeeded.reduce((n, a) => n + (a.usage?.inputTokens ?? 0) + (a.usage?.outputTokens ?? 0), 0);
@@ -152,7 +152,7 @@ describe('budgets through the engine', () => {
     // One attempt only: a budget stop is not retried.
     expect(run.tasks[0]!.attempts).toHaveLength(1);
     const a = run.tasks[0]!.attempts[0]!;
-    expect(a.error).toMatchObject({ kind: 'non_retryable', retryable: false });
+    expect(a.error).toMatchObject({ kind: 'budget_exhausted', retryable: false });
     // 1100 tokens per message: the third one (3300) is past the 2500 share.
     expect(a.error!.message).toBe('claude stopped: budget exhausted: this attempt used 3300 tokens of its share of 2500 tokens (run limit 2500 tokens)');
     // Validation never ran; the partial work is on the task's branch.
@@ -182,7 +182,7 @@ describe('budgets through the engine', () => {
       const attempts = run.tasks[0]!.attempts;
       // Not retried: a budget stop is final.
       expect(attempts).toHaveLength(1);
-      expect(attempts[0]!.error).toMatchObject({ kind: 'non_retryable', message: 'sh stopped: budget exhausted: the wall-time share of this attempt is used up' });
+      expect(attempts[0]!.error).toMatchObject({ kind: 'budget_exhausted', message: 'sh stopped: budget exhausted: the wall-time share of this attempt is used up' });
       if (!existsSync(join(record, 'sleep.pid'))) continue;
       expect(sh(repo, 'git', 'show', `tutti/${run.id}/fix:out.txt`)).toBe('42');
       expect(isRunning(Number(readFileSync(join(record, 'sleep.pid'), 'utf8')))).toBe(false);
@@ -206,7 +206,7 @@ describe('task budgets (plan field budget; seed 000 loopPolicy.budgetLimits)', (
     });
     const capped = run.tasks.find((t) => t.id === 'capped')!;
     expect(capped.attempts.map((a) => a.status)).toEqual(['failed', 'failed']);
-    expect(capped.attempts[1]!.error).toMatchObject({ kind: 'non_retryable', message: 'budget exhausted: 150 tokens of 150 tokens spent' });
+    expect(capped.attempts[1]!.error).toMatchObject({ kind: 'budget_exhausted', message: 'budget exhausted: 150 tokens of 150 tokens spent' });
     expect(run.tasks.find((t) => t.id === 'free')!.status).toBe('succeeded');
     // Two sessions in all: the capped task's first attempt and the free task.
     expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);

@@ -77,6 +77,7 @@ export function createFunctionDriver(functions: FunctionRegistry): AgentDriver {
             workDir: ctx.workDir,
             signal,
             log: (text) => ctx.emit({ stream: 'info', text }),
+            ...(ctx.coordination ? { coordination: ctx.coordination } : {}),
           }),
         );
         const value = await Promise.race([pending, abortable(signal)]);

@@ -34,6 +34,8 @@ export interface RunCliOptions {
   /** Progress lines (tool uses, messages, errors). */
   emit?: (line: AttemptOutputLine) => void;
   onSpawn?: (pid: number) => void;
+  /** The CLI named its session (as soon as it does: a resume after a crash needs it). */
+  onSession?: (cli: CliAdapter['name'], sessionId: string) => void;
   /** Epoch ms. @default Date.now */
   now?: () => number;
   /**
@@ -156,7 +158,10 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
   const onEvent = (e: CliEvent) => {
     events.push(e);
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
-    if (e.kind === 'session') sessionId = e.sessionId;
+    if (e.kind === 'session') {
+      if (e.sessionId !== sessionId) o.onSession?.(o.adapter.name, e.sessionId);
+      sessionId = e.sessionId;
+    }
     else if (e.kind === 'usage') usage = e.cumulative ? { ...e.usage } : addUsage(usage, e.usage);
     else if (e.kind === 'file_change') files.add(e.path);
     else if (e.kind === 'message' && e.role === 'assistant') {

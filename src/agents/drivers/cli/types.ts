@@ -34,6 +34,10 @@ export type CliOutcomeKind =
   | 'auth'
   /** A usage limit or quota; `resetAt` when the output said when it resets. */
   | 'rate_limited'
+  /** The provider is at capacity or overloaded (model at capacity, HTTP 529); `resetAt` when said. */
+  | 'capacity'
+  /** The account has no credits left; `resetAt` when said. */
+  | 'out_of_credits'
   /** It cannot reach its service (no network): retrying forever helps nobody. */
   | 'unavailable'
   /** Killed by tutti's hard timeout. */
@@ -50,7 +54,7 @@ export type CliOutcomeKind =
   | 'budget';
 
 /** The kinds that move a fallback chain to its next CLI. */
-export const FALLBACK_KINDS: ReadonlySet<CliOutcomeKind> = new Set(['not_installed', 'auth', 'rate_limited', 'unavailable']);
+export const FALLBACK_KINDS: ReadonlySet<CliOutcomeKind> = new Set(['not_installed', 'auth', 'rate_limited', 'capacity', 'out_of_credits', 'unavailable']);
 
 export interface CliOutcome {
   cli: CliName;
@@ -85,6 +89,8 @@ export interface CliInvocation {
   lastMessageFile: string;
   /** The attempt's USD share of a budget: CLIs that can cap their own spending get it (Claude `--max-budget-usd`). */
   maxBudgetUsd?: number;
+  /** Continue this session of the CLI (`claude --resume ID`, `codex exec resume ID`) instead of starting one. */
+  resumeSessionId?: string;
 }
 
 /** How a CLI's run is parsed while it goes. */
@@ -117,6 +123,8 @@ export interface CliAdapter {
    * credentials keeps waiting for the network): argv after the program and how to read its exit.
    */
   preflight?: { args: string[]; authenticated(exitCode: number | null, stdout: string, env: NodeJS.ProcessEnv): boolean };
+  /** Whether the CLI can continue an earlier session headless (`CliInvocation.resumeSessionId`). */
+  supportsResume?: boolean;
   /** How `tutti doctor` asks whether it is authenticated. */
   authProbe: { args: string[] | null; interpret(exitCode: number | null, stdout: string, stderr: string, env: NodeJS.ProcessEnv, home: string): AuthState };
 }
