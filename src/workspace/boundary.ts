@@ -10,9 +10,26 @@
  * git-ignored paths, and writes into the worktree of another task whose agent is running at the
  * same time (the two cannot be told apart); CLI sandboxes (docs/coding-agents.md) confine those.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { git } from './git.js';
+
+/**
+ * `<worktree>.tutti.active`: present while an attempt or a step works in that worktree, so the
+ * boundary checks of other attempts leave it out (its changes are that worker's own).
+ */
+export function activeMarker(dir: string): string {
+  return `${dir}.tutti.active`;
+}
+
+/** Marks a worktree as at work (`who`: the attempt's idempotency key). */
+export function markActive(dir: string, who: string): void {
+  writeFileSync(activeMarker(dir), `${who}\n`);
+}
+
+export function clearActive(dir: string): void {
+  rmSync(activeMarker(dir), { force: true });
+}
 
 /** The state of one tree: its HEAD and every path git reports as changed or untracked, with a content hash. */
 export interface TreeSnapshot {

@@ -17,7 +17,7 @@ import type { AttemptError, Usage } from '../../../../core/model.js';
 import type { AgentDriver, AttemptContext, AttemptResult } from '../../../types.js';
 import { formatArgv, toArgv } from '../../../../workspace/argv.js';
 import { attemptRef, attemptTouched, conflictDiff, filesWithMarkers, setAttemptRef, startAttempt } from '../../../../workspace/attempt.js';
-import { writeBoundaryEvidence } from '../../../../workspace/boundary.js';
+import { clearActive, markActive, writeBoundaryEvidence } from '../../../../workspace/boundary.js';
 import { commitAll, commitsBetween, rewindBranch, type CommitInfo } from '../../../../workspace/commit.js';
 import { git, revParse } from '../../../../workspace/git.js';
 import { landBranch } from '../../../../workspace/merge-queue.js';
@@ -32,7 +32,7 @@ import { killStragglers } from '../stragglers.js';
 import type { CliName } from '../types.js';
 import { runAgentStep, type AgentStep } from './agent-step.js';
 import { attemptStatePath, readAttemptState, wasInterrupted, writeAttemptState } from './attempt-state.js';
-import { checkGuard, clearActive, markActive, takeGuard } from './guard.js';
+import { checkGuard, takeGuard } from './guard.js';
 import { boundaryLogPath, emptyOutput, testLogPath, type CodingOutput } from './output.js';
 import { cleanupWorkspace, setupWorkspace } from './workspace-steps.js';
 
@@ -200,7 +200,7 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
     const keep = w.keepWorktree === true;
     const kept = await cleanupWorkspace(ws, { final, succeeded: result.status === 'succeeded', keep, createdBranch: w.newBranch !== false }).catch((e: unknown) => `cleanup failed: ${errorMessage(e)}`);
     if (kept) out.worktreeKept = kept;
-    clearActive(ws);
+    if (ws.mode === 'worktree') clearActive(ws.dir);
     out.head = await revParse(ws.repoRoot, ws.branch ? `refs/heads/${ws.branch}` : 'HEAD').catch(() => null);
     writeAttemptState(statePath, { ...state, ended: shutdown ? 'interrupted' : true });
     return { ...result, logBytes: fileSize(ctx.logPath) };
@@ -241,7 +241,7 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
   if (start.updatedFrom) info(`merged ${ws.target} (${start.updatedFrom.slice(0, 12)}) into ${ws.branch} first`);
   if (start.conflict) info(`merging ${ws.target} into ${ws.branch} conflicts in ${start.conflict.files.join(', ')}: left for the agent to resolve`);
   writeAttemptState(statePath, state);
-  markActive(ws, ctx.idempotencyKey);
+  if (ws.mode === 'worktree') markActive(ws.dir, ctx.idempotencyKey);
   const guard = await takeGuard(ws, opts.dataDir, ctx.runId);
 
   // 4. The agent.

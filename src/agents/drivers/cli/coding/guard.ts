@@ -1,28 +1,14 @@
 /**
  * The boundary guard of a coding attempt (`workspace/boundary.ts`): which trees it watches — the
- * repository's main checkout and the run's worktrees whose task is not at work — and the marker
- * that tells other attempts this worktree is at work. Also compares afterwards, leaving out HEAD
- * moves the merge queue made.
+ * repository's main checkout and the run's worktrees nobody is at work in — and the comparison
+ * afterwards, leaving out HEAD moves the merge queue made.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AttemptCoordination } from '../../../types.js';
-import { compareSnapshots, reportedOutside, snapshotTree, type BoundaryChange, type TreeSnapshot } from '../../../../workspace/boundary.js';
+import { activeMarker, compareSnapshots, reportedOutside, snapshotTree, type BoundaryChange, type TreeSnapshot } from '../../../../workspace/boundary.js';
 import { listWorktrees } from '../../../../workspace/git.js';
 import { worktreePath, type Workspace } from '../../../../workspace/worktree.js';
-
-/** `<worktree>.tutti.active`: present while an attempt works in that worktree. */
-export function activeMarker(dir: string): string {
-  return `${dir}.tutti.active`;
-}
-
-export function markActive(ws: Workspace, key: string): void {
-  if (ws.mode === 'worktree') writeFileSync(activeMarker(ws.dir), `${key}\n`);
-}
-
-export function clearActive(ws: Workspace): void {
-  if (ws.mode === 'worktree') rmSync(activeMarker(ws.dir), { force: true });
-}
 
 /** What the guard recorded before the agent started. */
 export interface Guard {
