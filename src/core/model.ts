@@ -134,9 +134,18 @@ export interface AttemptError {
   retryAfterMs?: number;
 }
 
-/** Token counts and cost reported by an agent. */
+/**
+ * Token counts and cost reported by an agent. Input is split: `inputTokens` counts new (uncached)
+ * input only; prompt-cache writes and reads are counted apart (Claude reports all three; Codex and
+ * Gemini report cached input, which is read from the cache).
+ */
 export interface Usage {
+  /** New (uncached) input tokens. */
   inputTokens?: number;
+  /** Input tokens read from the prompt cache (cheap; not counted by token budgets). */
+  cacheReadTokens?: number;
+  /** Input tokens written to the prompt cache. */
+  cacheWriteTokens?: number;
   outputTokens?: number;
   /** USD. */
   costUsd?: number;

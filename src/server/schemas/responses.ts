@@ -101,7 +101,7 @@ export const attemptView = z.object({
   summary: z.string().nullable(),
   output: z.unknown(),
   outputRef: z.string().nullable().describe('Set when the output was too large to keep inline; fetch it from …/attempts/{n}/output.'),
-  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), costUsd: z.number().optional() }).nullable(),
+  usage: z.object({ inputTokens: z.number().optional(), cacheReadTokens: z.number().optional(), cacheWriteTokens: z.number().optional(), outputTokens: z.number().optional(), costUsd: z.number().optional() }).nullable(),
   logPath: z.string().nullable(),
   workerId: z.string(),
 });

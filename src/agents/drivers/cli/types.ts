@@ -16,14 +16,22 @@ export function isCliName(s: string): s is CliName {
 export type CliEvent =
   | { kind: 'session'; sessionId: string; model?: string }
   | { kind: 'message'; role: 'assistant' | 'user'; text: string }
-  | { kind: 'tool_use'; tool: string; id?: string; detail?: string }
-  | { kind: 'tool_result'; id?: string; ok: boolean; detail?: string }
+  /** A tool call: `input` is its arguments as JSON (cut at ~4 KB), `detail` the one that says most (path, command). */
+  | { kind: 'tool_use'; tool: string; id?: string; detail?: string; input?: string }
+  /** A tool's answer: `content` is what it returned (cut at ~4 KB). */
+  | { kind: 'tool_result'; id?: string; ok: boolean; detail?: string; content?: string }
   | { kind: 'file_change'; path: string; change: 'add' | 'update' | 'delete' }
   | { kind: 'usage'; usage: Usage; cumulative: boolean }
+  /**
+   * The CLI's machine-readable quota state (Claude `rate_limit_event`): `rejected` means the
+   * request was refused until `resetAt` (epoch ms); `window` names the limit (five_hour, seven_day…).
+   */
+  | { kind: 'quota'; status: 'allowed' | 'warning' | 'rejected'; resetAt?: number; window?: string }
   /** The CLI is retrying its service: `network` when it got no HTTP answer, else the HTTP status. */
   | { kind: 'retry'; network: boolean; status?: number; message?: string }
   | { kind: 'error'; message: string; fatal: boolean }
-  | { kind: 'result'; ok: boolean; text?: string };
+  /** The end of the session; `subtype` is the CLI's own word for how it ended (Claude `error_max_budget_usd`). */
+  | { kind: 'result'; ok: boolean; text?: string; subtype?: string };
 
 /** How one run of a CLI ended, as tutti classifies it. */
 export type CliOutcomeKind =
@@ -34,9 +42,9 @@ export type CliOutcomeKind =
   | 'auth'
   /** A usage limit or quota; `resetAt` when the output said when it resets. */
   | 'rate_limited'
-  /** The provider is at capacity or overloaded (model at capacity, HTTP 529); `resetAt` when said. */
+  /** The model or service is at capacity or overloaded (HTTP 529/503); `resetAt` when the text says when to try again. */
   | 'capacity'
-  /** The account has no credits left; `resetAt` when said. */
+  /** The workspace, organisation or account is out of credits (credit balance too low, spend cap). */
   | 'out_of_credits'
   /** It cannot reach its service (no network): retrying forever helps nobody. */
   | 'unavailable'
@@ -61,7 +69,7 @@ export interface CliOutcome {
   kind: CliOutcomeKind;
   /** One line for people. */
   message: string;
-  /** Epoch ms when a rate limit resets, when the CLI said. */
+  /** Epoch ms when a rate limit (or a capacity or credit stop) ends, when the CLI said. */
   resetAt?: number;
   exitCode: number | null;
   sessionId?: string;
@@ -89,7 +97,10 @@ export interface CliInvocation {
   lastMessageFile: string;
   /** The attempt's USD share of a budget: CLIs that can cap their own spending get it (Claude `--max-budget-usd`). */
   maxBudgetUsd?: number;
-  /** Continue this session of the CLI (`claude --resume ID`, `codex exec resume ID`) instead of starting one. */
+  /**
+   * Continue this CLI session instead of starting one (the `sessionId` of an earlier outcome).
+   * Only for adapters with `supportsResume`.
+   */
   resumeSessionId?: string;
 }
 
@@ -112,6 +123,8 @@ export interface CliAdapter {
   command(inv: CliInvocation): { args: string[]; stdin?: string };
   /** Whether stdout is a JSON event stream (else plain text). */
   structured: boolean;
+  /** Whether `command()` can continue an earlier session (`CliInvocation.resumeSessionId`). */
+  supportsResume: boolean;
   newParser(): CliParser;
   /**
    * Classifies a finished run from its exit, events and output tails. Generic patterns (rate
@@ -123,8 +136,6 @@ export interface CliAdapter {
    * credentials keeps waiting for the network): argv after the program and how to read its exit.
    */
   preflight?: { args: string[]; authenticated(exitCode: number | null, stdout: string, env: NodeJS.ProcessEnv): boolean };
-  /** Whether the CLI can continue an earlier session headless (`CliInvocation.resumeSessionId`). */
-  supportsResume?: boolean;
   /** How `tutti doctor` asks whether it is authenticated. */
   authProbe: { args: string[] | null; interpret(exitCode: number | null, stdout: string, stderr: string, env: NodeJS.ProcessEnv, home: string): AuthState };
 }
