@@ -7,7 +7,7 @@ import { TuttiError } from '../../core/errors.js';
 import { isTerminalRunStatus, RUN_STATUSES, type RunStatus } from '../../core/model.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { eventLine, runDetails, runLine } from '../format.js';
+import { eventLine, mergeQueueLines, runDetails, runLine } from '../format.js';
 import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,6 +26,7 @@ export function registerInspect(program: Command): void {
         if (flags.json) printJson(view);
         else {
           process.stdout.write(`${runDetails(view)}\n`);
+          for (const line of mergeQueueLines(view)) process.stdout.write(`${line}\n`);
           // Pending tasks traced to the task holding them up (seed 003: "tasks stuck in pending").
           const chains = blockedSteps(view.tasks).filter((b) => b.kind === 'dependencies' && b.reason.includes('(pending behind'));
           if (chains.length) process.stdout.write(`why pending:\n${chains.slice(0, 20).map((b) => `  ${b.reason}`).join('\n')}${chains.length > 20 ? `\n  … ${chains.length - 20} more` : ''}\n`);
