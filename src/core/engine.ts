@@ -15,7 +15,7 @@ import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } 
 import { parsePlanObject } from './plan/parse.js';
 import type { AgentInput, Plan, PlanInput, TaskSpec } from './plan/schema.js';
 import { checkPlan, normalisePlan, type ValidatedPlan } from './plan/validate.js';
-import { recoverStranded } from './recovery.js';
+import { cancelStranded, recoverStranded } from './recovery.js';
 import { buildRunView, runSummary, type RunSummary, type RunView } from './run-view.js';
 import type { EngineRuntime } from './runtime.js';
 import { capableAgents, createChooser, type AcceptsFn, type Chooser } from './scheduler/select.js';
@@ -332,8 +332,12 @@ export class Engine {
   }
 
   /**
-   * Cancels a run: no more dispatch; running attempts get SIGTERM, then SIGKILL of their process
-   * group, and end `cancelled` once nothing of theirs remains. No-op for a finished run.
+   * Cancels a run: no more dispatch; running attempts get SIGTERM, then SIGKILL of everything
+   * they started, and end `cancelled` once nothing of theirs remains (the `attempt:cancelled`
+   * event says how many processes were ended). Attempts executing here are stopped here, those
+   * of another live engine by it (through its poll), and those whose engine is gone (a stale
+   * heartbeat, a dead pid) by this call: their processes on this host are ended and they finish
+   * `cancelled`. A finished run is returned unchanged (its orphaned attempts are still ended).
    * @throws TuttiError `ERR_RUN_NOT_FOUND`
    */
   async cancelRun(id: string, reason = 'cancelled by request'): Promise<RunSummary> {
@@ -341,6 +345,10 @@ export class Engine {
     if (!res.run) throw new TuttiError('ERR_RUN_NOT_FOUND', `no run '${id}'`, { details: { runId: id } });
     this.#publish(res.events);
     this.#runner.abortRun(id, { kind: 'cancel' });
+    if (res.run.status === 'cancelled') {
+      const stranded = await cancelStranded(this.#store, this.#deps.runtime, this.workerId, id, this.options.killGraceMs);
+      this.#publish(stranded.events);
+    }
     this.#checkWaiters();
     return runSummary(res.run);
   }
