@@ -10,6 +10,7 @@ import { TypedEmitter } from './emitter.js';
 import { TuttiError, errorMessage, isTuttiError } from './errors.js';
 import { RUN_TERMINAL_EVENTS, type EngineEventMap } from './events.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
+import { assertJsonDepth } from './limits.js';
 import { isTerminalRunStatus, type AttemptRef, type EventRecord, type RunStatus } from './model.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { parsePlanObject } from './plan/parse.js';
@@ -215,6 +216,7 @@ export class Engine {
     if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
       throw new TuttiError('ERR_INVALID_INPUT', `invalid run id '${options.runId}': use letters, digits, . _ : - (at most 128)`);
     }
+    if (options.metadata !== undefined) assertJsonDepth(options.metadata, { what: 'run metadata', path: 'metadata' });
     const v = await this.validatePlan(plan);
     if (v.agents.length) {
       await this.#store.upsertAgents(v.agents.map((a) => this.#deps.toAgent(a)), this.#deps.runtime.now());

@@ -146,3 +146,14 @@ export function parseJsonLimited(text: string, limits: ParseLimits = {}): unknow
     throw limitError(what, { path: path || '(root)', message: `not JSON: ${(e as Error).message}` });
   }
 }
+
+/**
+ * Depth and size limits of a value about to be stored (memory entries, state values): nested at
+ * most {@link MAX_JSON_DEPTH} levels, its JSON at most `maxBytes`.
+ * @throws TuttiError `ERR_INVALID_INPUT` naming the path.
+ */
+export function assertValueLimits(value: unknown, what: string, maxBytes = MAX_MEMORY_VALUE_BYTES): void {
+  assertJsonDepth(value, { what });
+  const json = JSON.stringify(value);
+  if (json !== undefined && json.length > maxBytes) throw limitError(what, { path: '(value)', message: `its JSON is larger than ${maxBytes} bytes` });
+}
