@@ -5,23 +5,24 @@
  * deeper than {@link MAX_JSON_DEPTH} ever reaches `JSON.stringify` or the store.
  */
 import type { FastifyInstance } from 'fastify';
-import { findNulByte, MAX_JSON_DEPTH, scanJsonDepth } from '../core/limits.js';
+import { findNulByte, joinPaths, MAX_JSON_DEPTH, scanJsonDepth } from '../core/limits.js';
 import { HttpError } from './errors.js';
 
 /**
- * Where NUL bytes are data, not text for a command line: a task's `input` (function and test
- * drivers) and free-form `metadata`. Everywhere else (prompts, commands, env, feedback) they are refused.
+ * Where NUL bytes are data, not text for a command line: a task's (or seed step's) `input`, free-form
+ * `metadata` and `initialContext` (which reaches prompts only as escaped JSON). Everywhere else
+ * (prompts, commands, env, feedback, ids) they are refused.
  */
-const NUL_ALLOWED = /^body(\.plan)?(\.tasks\[\d+\]\.input|\.metadata)(\.|\[|$)/;
+const NUL_ALLOWED = /^body(\.plan)?(\.(tasks|steps)\[\d+\]\.input|\.metadata|\.initialContext)(\.|\[|$)/;
 
 export function registerJsonBodyParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
-    const at = scanJsonDepth(text, maxDepth);
-    if (at >= 0) {
-      done(invalid('body', `nested deeper than ${maxDepth} levels of arrays and objects (at character ${at})`), undefined);
+    const deep = scanJsonDepth(text, maxDepth);
+    if (deep) {
+      done(invalid(joinPaths('body', deep.path), `nested deeper than ${maxDepth} levels of arrays and objects (at character ${deep.offset})`), undefined);
       return;
     }
     parse(req, text, (err, value) => {

@@ -41,8 +41,8 @@ export function parsePlanText(text: string, source = 'plan'): Plan {
   const trimmed = text.trimStart();
   const json = trimmed.startsWith('{') || trimmed.startsWith('[');
   // Refused before parsing: JSON.parse's cost grows steeply with depth, YAML's parser recurses.
-  const deep = json ? scanJsonDepth(text, MAX_JSON_DEPTH) : -1;
-  if (deep >= 0) throw tooDeep(`${source} (at character ${deep})`);
+  const deep = json ? scanJsonDepth(text, MAX_JSON_DEPTH) : null;
+  if (deep) throw new PlanValidationError([{ code: 'ERR_INVALID_PLAN', path: deep.path === '(root)' ? '' : deep.path, message: `nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (${source}, character ${deep.offset})` }]);
   try {
     raw = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 1000 });
   } catch (e) {
