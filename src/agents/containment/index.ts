@@ -15,7 +15,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { cgroupPids, cgroupPopulated, cgroupSupervisorDir, createCgroup, findTuttiCgroups, joinCgroup, killCgroup, removeCgroup } from './cgroup.js';
 import { livingGroupMembers, pidsWithEnv, procStat } from './proc.js';
 import { ensureWatchdog, tellWatchdog } from './watchdog.js';
@@ -248,7 +248,13 @@ export async function endAttemptProcesses(key: string, options: { pgid?: number 
     for (const p of left) signal(p, 'SIGKILL');
     await sleep(Math.min(5 * (round + 1), 50));
   }
-  for (const c of cgroups) removeCgroup(c);
+  for (const c of cgroups) {
+    removeCgroup(c);
+    // The supervisor directory of a dead engine (`tutti-<pid>.<random>`) goes too once empty.
+    const parent = dirname(c);
+    const owner = Number(/\/tutti-(\d+)\.[0-9a-f]+$/.exec(parent)?.[1] ?? NaN);
+    if (Number.isInteger(owner) && !isProcessAlive(owner)) removeCgroup(parent);
+  }
   return first.size;
 }
 
