@@ -44,6 +44,7 @@ export function cgroupSupervisorDir(mark: string): string | null {
   const own = ownCgroup();
   if (!own) return null;
   const dir = join(own.dir, `tutti-${mark}`);
+  removeStaleSupervisors(own.dir);
   try {
     mkdirSync(dir);
     if (!existsSync(join(dir, 'cgroup.kill')) || !existsSync(join(dir, 'cgroup.procs'))) {
@@ -55,6 +56,27 @@ export function cgroupSupervisorDir(mark: string): string | null {
     // Not writable (an unprivileged user without delegation, a read-only /sys): the marker alone.
   }
   return supervisor;
+}
+
+/** Removes the empty `tutti-<pid>.<random>` directories of processes that are gone (a watchdog that was killed too). */
+function removeStaleSupervisors(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^tutti-(\d+)\.[0-9a-f]+$/.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    if (!cgroupPopulated(join(parent, name))) removeCgroup(join(parent, name));
+  }
 }
 
 /** Creates a child cgroup `name` of `parent`; null when that fails. */

@@ -35,9 +35,14 @@ export function containmentMark(): string {
   return processMark;
 }
 
-/** The containment mode this process uses: `cgroup` (v2, writable) or `marker` (environment only). */
+/**
+ * The containment mode this process uses: `cgroup` (v2, writable) or `marker` (environment only).
+ * Decided once; the watchdog (which removes the cgroup directory at exit) starts with it.
+ */
 export function containmentMode(): 'cgroup' | 'marker' {
-  return cgroupSupervisorDir(containmentMark()) ? 'cgroup' : 'marker';
+  const dir = cgroupSupervisorDir(containmentMark());
+  if (dir) ensureWatchdog(containmentMark(), dir);
+  return dir ? 'cgroup' : 'marker';
 }
 
 /** True when a process with this pid exists (a zombie counts). */
