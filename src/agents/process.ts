@@ -55,13 +55,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export { isProcessAlive, processGroupAlive, signalGroup } from './containment/index.js';
 
 /**
- * Kills what remains of an attempt whose engine died: every process carrying its
- * `TUTTI_IDEMPOTENCY_KEY` (also those that left the group), its cgroups, and the process group
- * `pid` when one of its members carries the key (so a reused pid is never killed).
- * @returns how many processes were ended.
+ * Kills what remains of an attempt: every process carrying its `TUTTI_IDEMPOTENCY_KEY` (and the
+ * containment mark of engine process `owner`, when given), also those that left the group, its
+ * cgroups, and the process group `pid` when one of its members is among them (so a reused pid is
+ * never killed). @returns how many processes were ended.
  */
-export async function killOrphanGroup(pid: number | null, key: string, graceMs = 0): Promise<number> {
-  return endAttemptProcesses(key, { pgid: pid, graceMs });
+export async function killOrphanGroup(pid: number | null, key: string, graceMs = 0, owner?: number): Promise<number> {
+  return endAttemptProcesses(key, { pgid: pid, graceMs, ...(owner !== undefined ? { owner } : {}) });
 }
 
 /** Processes ended per attempt (by idempotency key) not yet reported: read by the engine when the attempt finishes. */

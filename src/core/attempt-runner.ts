@@ -197,7 +197,7 @@ export class AttemptRunner {
       processesEnded = runtime.takeProcessesEnded?.(key) ?? 0;
       // Stopped from outside (cancel, timeout, shutdown): nothing the attempt started may survive
       // it, whichever driver started it and however it left its process group.
-      if (entry.reason) processesEnded += await runtime.killOrphan(null, key, 0).catch(() => 0);
+      if (entry.reason) processesEnded += await runtime.killOrphan(null, key, 0, runtime.pid).catch(() => 0);
     }
     this.#finish(entry, result, result.logBytes ? log.stored : undefined, processesEnded);
   }

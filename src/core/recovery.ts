@@ -19,6 +19,14 @@ function ranHere(a: AttemptRecord, workers: readonly WorkerRecord[], runtime: En
   return workers.some((w) => w.id === a.workerId && w.host === runtime.host) || a.workerId.startsWith(`${runtime.host}:`);
 }
 
+/** The pid of the engine process that ran an attempt (its worker row, else its `host:pid:…` id), when known. */
+function ownerPid(a: AttemptRecord, workers: readonly WorkerRecord[]): number | undefined {
+  const w = workers.find((x) => x.id === a.workerId);
+  if (w) return w.pid;
+  const pid = Number(a.workerId.split(':')[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /**
  * Ends the running attempts of a cancelled run whose engine is gone (a stale heartbeat, a dead
  * pid, or no worker row): their processes left on this host are ended (SIGTERM, `graceMs`,
@@ -34,7 +42,7 @@ export async function cancelStranded(store: Store, runtime: EngineRuntime, self:
   let ended = 0;
   const finishes: AttemptFinish[] = [];
   for (const a of stranded) {
-    const n = ranHere(a, workers, runtime) ? await runtime.killOrphan(a.pid, idempotencyKey(a), graceMs) : 0;
+    const n = ranHere(a, workers, runtime) ? await runtime.killOrphan(a.pid, idempotencyKey(a), graceMs, ownerPid(a, workers)) : 0;
     ended += n;
     finishes.push({ ref: { runId: a.runId, taskId: a.taskId, n: a.n }, token: a.token, status: 'cancelled', finishedAt: runtime.now(), processesEnded: n });
   }
@@ -62,7 +70,7 @@ export async function recoverStranded(store: Store, runtime: EngineRuntime, self
   const finishes: AttemptFinish[] = [];
   for (const a of stranded) {
     // Processes of a dead local engine may still run (its watchdog normally ended them): stop them before their task runs again.
-    if (ranHere(a, workers, runtime)) await runtime.killOrphan(a.pid, idempotencyKey(a), 0);
+    if (ranHere(a, workers, runtime)) await runtime.killOrphan(a.pid, idempotencyKey(a), 0, ownerPid(a, workers));
     const why = deadIds.has(a.workerId) ? `worker ${a.workerId} died` : `worker ${a.workerId} is not registered`;
     finishes.push({ ref: { runId: a.runId, taskId: a.taskId, n: a.n }, token: a.token, status: 'interrupted', finishedAt: now, error: { kind: 'crashed', message: why } });
   }

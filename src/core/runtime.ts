@@ -16,10 +16,11 @@ export interface EngineRuntime {
   isProcessAlive(pid: number): boolean;
   /**
    * Ends every process an attempt left on this host: those carrying its idempotency key (also
-   * outside its process group), its cgroups, and process group `pid` when it is that attempt's.
-   * SIGTERM, up to `graceMs`, then SIGKILL. @returns how many processes were ended.
+   * outside its process group) and, when `owner` is given, started by that engine process (its
+   * pid), its cgroups, and process group `pid` when it is that attempt's. SIGTERM, up to
+   * `graceMs`, then SIGKILL. @returns how many processes were ended.
    */
-  killOrphan(pid: number | null, idempotencyKey: string, graceMs: number): Promise<number>;
+  killOrphan(pid: number | null, idempotencyKey: string, graceMs: number, owner?: number): Promise<number>;
   /**
    * How many processes this process's drivers ended for the attempt (aborts, leftovers at exit),
    * counted since the last call; 0 when none. Optional (runtimes without processes).

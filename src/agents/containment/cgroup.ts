@@ -156,10 +156,11 @@ export function removeCgroup(dir: string): boolean {
 
 /**
  * Cgroups tutti created anywhere in the hierarchy whose name starts with `prefix` (an attempt's
- * `a-<hash>-`): what an engine that died left, found by another process on the same host. Walks
- * at most `maxDirs` directories.
+ * `a-<hash>-`), inside supervisor directories starting with `supervisorPrefix` (`tutti-<pid>.`
+ * for one engine process): what an engine that died left, found by another process on the same
+ * host. Walks at most `maxDirs` directories.
  */
-export function findTuttiCgroups(prefix: string, maxDirs = 20_000): string[] {
+export function findTuttiCgroups(prefix: string, supervisorPrefix = 'tutti-', maxDirs = 20_000): string[] {
   const own = ownCgroup();
   if (!own) return [];
   const out: string[] = [];
@@ -174,7 +175,8 @@ export function findTuttiCgroups(prefix: string, maxDirs = 20_000): string[] {
     } catch {
       continue;
     }
-    const inTutti = /\/tutti-[^/]+$/.test(d);
+    const base = d.slice(d.lastIndexOf('/') + 1);
+    const inTutti = base.startsWith(supervisorPrefix) && base.startsWith('tutti-');
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       if (inTutti && e.name.startsWith(prefix)) out.push(join(d, e.name));

@@ -17,7 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { cgroupPids, cgroupPopulated, cgroupSupervisorDir, createCgroup, findTuttiCgroups, joinCgroup, killCgroup, removeCgroup } from './cgroup.js';
-import { livingGroupMembers, pidsWithEnv, procStat } from './proc.js';
+import { environHas, livingGroupMembers, pidsWithEnv, procStat } from './proc.js';
 import { ensureWatchdog, tellWatchdog } from './watchdog.js';
 
 export { livingGroupMembers, pidsWithEnv } from './proc.js';
@@ -218,22 +218,26 @@ export class ProcessBox {
 }
 
 /**
- * Ends every process of an attempt still alive, wherever it runs on this host: those carrying its
- * `TUTTI_IDEMPOTENCY_KEY`, its cgroups (found by name, also those of a dead engine), and the
- * process group `pgid` when one of its members carries the key (a reused pid is never killed).
- * SIGTERM, up to `graceMs`, then SIGKILL until none is left.
+ * Ends every process of an attempt still alive on this host: those carrying its
+ * `TUTTI_IDEMPOTENCY_KEY` (and, when `owner` is given, the containment mark of that engine
+ * process — so an attempt of another store that happens to share the run id is never touched),
+ * its cgroups (found by name, also those of a dead engine), and the process group `pgid` when one
+ * of its members is among them (a reused pid is never killed). SIGTERM, up to `graceMs`, then
+ * SIGKILL until none is left.
+ * @param options.owner pid of the engine process that started the attempt.
  * @returns how many processes were alive when it began.
  */
-export async function endAttemptProcesses(key: string, options: { pgid?: number | null; graceMs?: number } = {}): Promise<number> {
+export async function endAttemptProcesses(key: string, options: { pgid?: number | null; graceMs?: number; owner?: number } = {}): Promise<number> {
   const entry = `TUTTI_IDEMPOTENCY_KEY=${key}`;
-  const cgroups = process.platform === 'linux' ? findTuttiCgroups(attemptCgroupPrefix(key)) : [];
-  const groupIsOurs = (pgid: number) => {
-    const members = livingGroupMembers(pgid);
-    return members !== null && members.length > 0 && members.some((m) => pidsWithEnv(entry).includes(m));
-  };
-  const pgid = options.pgid && groupIsOurs(options.pgid) ? options.pgid : null;
+  const ownerMark = options.owner === undefined ? null : `${CONTAINMENT_ENV}=${options.owner}.`;
+  const ours = (pid: number) => ownerMark === null || environHas(pid, ownerMark, true);
+  const marked = () => pidsWithEnv(entry).filter(ours);
+  const supervisor = options.owner === undefined ? undefined : `tutti-${options.owner}.`;
+  const cgroups = process.platform === 'linux' ? findTuttiCgroups(attemptCgroupPrefix(key), supervisor) : [];
+  const first0 = marked();
+  const pgid = options.pgid && (livingGroupMembers(options.pgid) ?? []).some((m) => first0.includes(m)) ? options.pgid : null;
   const members = () => {
-    const out = new Set(pidsWithEnv(entry));
+    const out = new Set(marked());
     for (const c of cgroups) for (const p of cgroupPids(c)) out.add(p);
     if (pgid !== null) for (const p of livingGroupMembers(pgid) ?? []) out.add(p);
     return out;

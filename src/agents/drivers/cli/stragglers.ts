@@ -11,9 +11,9 @@ export function processesWithKey(key: string): number[] {
   return pidsWithEnv(`TUTTI_IDEMPOTENCY_KEY=${key}`);
 }
 
-/** SIGKILLs every straggler of the attempt and waits until they are gone. @returns the pids found. */
+/** Ends every straggler of the attempt this process started and waits until they are gone. @returns the pids found. */
 export async function killStragglers(key: string): Promise<number[]> {
   const pids = processesWithKey(key);
-  await endAttemptProcesses(key);
+  await endAttemptProcesses(key, { owner: process.pid });
   return pids;
 }
