@@ -40,7 +40,8 @@ let supervisor: string | null | undefined;
 export function cgroupSupervisorDir(mark: string): string | null {
   if (supervisor !== undefined) return supervisor;
   supervisor = null;
-  if (process.platform !== 'linux' || process.env.TUTTI_CGROUP === 'off') return null;
+  // Commands join their cgroup through /bin/sh (containment/index.ts): without it, the marker alone.
+  if (process.platform !== 'linux' || process.env.TUTTI_CGROUP === 'off' || !existsSync('/bin/sh')) return null;
   const own = ownCgroup();
   if (!own) return null;
   const dir = join(own.dir, `tutti-${mark}`);

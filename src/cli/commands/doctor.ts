@@ -5,6 +5,7 @@
  * of this repository's tutti worktrees (orphans, and `--prune-worktrees` to remove the safe ones).
  * Exit code 1 when the store is unhealthy.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { CLI_ADAPTERS } from '../../agents/drivers/cli/adapters.js';
@@ -46,6 +47,7 @@ function authText(p: CliProbe): string {
 async function checkStore(flags: DoctorFlags): Promise<StoreHealth> {
   const url = databaseUrlOf(flags);
   const location = url ? 'PostgreSQL' : resolveSettings(flags).dbPath;
+  if (!url && !existsSync(location)) return { ok: true, kind: 'sqlite', location, detail: 'no database yet (created on first use)', schema: { applied: 0, required: 0 } };
   try {
     const store = url ? await openPostgresStore({ connectionString: url, skipMigrations: true }) : openSqliteStore({ path: location, skipMigrations: true });
     try {

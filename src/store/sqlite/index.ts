@@ -124,12 +124,19 @@ export class SqliteStore implements Store {
     const base = { kind: this.kind, location: this.path };
     try {
       const db = this.#database;
-      const applied = (db.prepare(`SELECT max(version) FROM tutti_migrations`).pluck().get() as number | null) ?? 0;
       const found = db.pragma('quick_check(20)', { simple: false }) as Array<{ quick_check: string }>;
       const problems = found.map((r) => r.quick_check).filter((r) => r !== 'ok');
-      const schemaOk = applied === required;
-      const detail = problems.length ? `quick_check: ${problems.join('; ').slice(0, 500)}` : schemaOk ? 'ok' : `schema ${applied}, this tutti needs ${required} (tutti migrate)`;
-      return { ...base, ok: problems.length === 0 && schemaOk, detail, schema: { applied, required } };
+      const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tutti_migrations'`).get() !== undefined;
+      const applied = hasTable ? ((db.prepare(`SELECT max(version) FROM tutti_migrations`).pluck().get() as number | null) ?? 0) : 0;
+      // Behind is fine (migrations apply on the next open); ahead means an older tutti reads a newer store.
+      const detail = problems.length
+        ? `quick_check: ${problems.join('; ').slice(0, 500)}`
+        : applied > required
+          ? `schema ${applied} is newer than this tutti (${required}): upgrade tutti`
+          : applied < required
+            ? `ok; schema ${applied}, migrations to ${required} apply on next use (or tutti migrate)`
+            : 'ok';
+      return { ...base, ok: problems.length === 0 && applied <= required, detail, schema: { applied, required } };
     } catch (e) {
       const fault = sqliteFault(e, this.path);
       return { ...base, ok: false, detail: (fault ?? (e as Error)).message.split('\n')[0]!, schema: { applied: 0, required } };
