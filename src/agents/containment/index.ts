@@ -124,6 +124,7 @@ export class ProcessBox {
   readonly mark: string;
   readonly #entry: string;
   readonly #attemptKey: string | undefined;
+  #startedAt = 0;
   #cgroup: string | null = null;
   #cgroupConfirmed = false;
   #pgid: number | null = null;
@@ -160,9 +161,20 @@ export class ProcessBox {
   /** The command started as process (group) `pid`. */
   started(pid: number): void {
     this.#pgid = pid;
+    this.#startedAt = Date.now();
     // Also moved from here: confirms the cgroup holds it (the wrapper's own move is what catches early forks).
     if (this.#cgroup) this.#cgroupConfirmed = joinCgroup(this.#cgroup, pid);
     tellWatchdog('+', pid);
+  }
+
+  /**
+   * Marked escapees. A quick look (not `thorough`) reads only processes newer than the box's own
+   * while that is safe (the pid counter has not wrapped, the box lived under 10 s); a thorough
+   * one reads every process.
+   */
+  #marked(thorough: boolean): number[] {
+    const quick = !thorough && this.#pgid !== null && Date.now() - this.#startedAt < 10_000;
+    return pidsWithEnv(this.#entry, false, quick ? this.#pgid! : undefined);
   }
 
   /** Living processes of the box: its group, its cgroup, and (where the cgroup is not confirmed, or `thorough`) marked escapees. */
@@ -170,7 +182,7 @@ export class ProcessBox {
     const out = new Set<number>();
     if (this.#pgid !== null) for (const p of livingGroupMembers(this.#pgid) ?? []) out.add(p);
     if (this.#cgroup) for (const p of cgroupPids(this.#cgroup)) out.add(p);
-    if (thorough || !this.#cgroupConfirmed) for (const p of pidsWithEnv(this.#entry)) out.add(p);
+    if (thorough || !this.#cgroupConfirmed) for (const p of this.#marked(thorough)) out.add(p);
     return out;
   }
 
@@ -178,7 +190,7 @@ export class ProcessBox {
   alive(thorough = false): boolean {
     if (this.#pgid !== null && processGroupAlive(this.#pgid)) return true;
     if (this.#cgroup && cgroupPopulated(this.#cgroup)) return true;
-    return (thorough || !this.#cgroupConfirmed) && pidsWithEnv(this.#entry).length > 0;
+    return (thorough || !this.#cgroupConfirmed) && this.#marked(thorough).length > 0;
   }
 
   /**

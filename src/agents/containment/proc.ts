@@ -58,14 +58,30 @@ export function environHas(pid: number, entry: string, prefix = false): boolean 
   }
 }
 
+/** The last pid the kernel handed out in this pid namespace, or null when unknown. */
+function lastPid(): number | null {
+  try {
+    const n = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+    return Number.isInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Living pids (not this process, not zombies) whose environment carries `entry` (exactly, or as a
  * prefix); [] without /proc or when none can be read (other users' processes).
+ * @param newerThan only pids handed out after this one (every descendant of a process started as
+ *   `newerThan`): the scan then skips older processes without reading them. Falls back to a full
+ *   scan when the pid counter wrapped since.
  */
-export function pidsWithEnv(entry: string, prefix = false): number[] {
+export function pidsWithEnv(entry: string, prefix = false, newerThan?: number): number[] {
   const out: number[] = [];
+  const last = newerThan === undefined ? null : lastPid();
+  const from = last !== null && newerThan !== undefined && last >= newerThan ? newerThan : null;
   // Latin-1 keeps bytes as they are, so a marker matches whatever encoding the rest uses.
   for (const pid of pids() ?? []) {
+    if (from !== null && (pid < from || pid > last!)) continue;
     if (pid === process.pid || !environHas(pid, entry, prefix)) continue;
     if (isLiving(procStat(pid))) out.push(pid);
   }
