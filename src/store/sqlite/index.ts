@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
   readonly #agentCache = new Map<string, { version: number; agent: AgentRecord }>();
   readonly #specCache = new Map<string, TaskSpec>();
 
-  /** The first damaged-database error a call met (the store is then unhealthy: `/readyz` answers 503); null while none. */
+  /** The first damaged-database error (`ERR_STORE_CORRUPT`) a call met: the store is then unhealthy (`/readyz` answers 503); null while none. */
   fault: TuttiError | null = null;
 
   /**
@@ -96,7 +96,10 @@ export class SqliteStore implements Store {
       this.#db = null;
       throw sqliteFault(e, options.path) ?? e;
     }
-    guardSqliteMethods(this, this.path, (f) => (this.fault ??= f));
+    // Damage is sticky (the file stays damaged); an I/O error or a full disk may pass, so it is not.
+    guardSqliteMethods(this, this.path, (f) => {
+      if (f.code === 'ERR_STORE_CORRUPT') this.fault ??= f;
+    });
   }
 
   #open(options: SqliteStoreOptions): Database.Database {
