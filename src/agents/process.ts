@@ -1,11 +1,14 @@
 /**
- * Child processes for drivers: each attempt runs in its own process group (so a timeout or a
- * cancel kills everything it started), output goes to a capped log file, and the group is known
- * empty before an attempt is reported finished.
+ * Child processes for drivers: each command runs in its own process group and containment box
+ * (containment/: its cgroup where writable, an environment marker found in /proc, the watchdog),
+ * so a timeout, a cancel or its own exit ends everything it started — also what left the group
+ * with setsid or a double fork. Output goes to a capped log file, and the box is known empty
+ * before an attempt is reported finished.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { endAttemptProcesses, ProcessBox } from './containment/index.js';
 
 export interface ProcessOptions {
   /** argv: `argv[0]` is looked up on PATH; never a shell string. */
@@ -41,107 +44,34 @@ export interface ProcessOutcome {
   /** Last 4 KiB of stdout and stderr. */
   stdoutTail: string;
   stderrTail: string;
+  /** Processes tutti ended (on abort, or left behind at exit); 0 when everything exited by itself. */
+  processesEnded: number;
 }
 
 const TAIL = 4096;
 
-/** True when a process with this pid exists (a zombie counts). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Pids in process group `pgid` that are not zombies (Linux /proc); null where /proc is unavailable. */
-function livingGroupMembers(pgid: number): number[] | null {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  const out: number[] = [];
-  for (const name of entries) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] = state, fields[2] = pgrp
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') out.push(Number(name));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-/** Whether any living process remains in the group. */
-export function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  // Something answers: on Linux tell living processes from zombies awaiting their reaper.
-  const living = livingGroupMembers(pgid);
-  return living === null ? true : living.length > 0;
-}
-
-export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls until the group has no living process or `timeoutMs` passes. @returns true when empty. */
-export async function waitGroupEmpty(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 2;
-  while (processGroupAlive(pgid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(delay);
-    delay = Math.min(delay * 2, 50);
-  }
-  return true;
-}
-
-/** SIGTERM, up to `graceMs` for the group to exit, then SIGKILL until it is empty. */
-export async function killGroup(pgid: number, graceMs: number): Promise<void> {
-  signalGroup(pgid, 'SIGTERM');
-  if (await waitGroupEmpty(pgid, graceMs)) return;
-  for (;;) {
-    signalGroup(pgid, 'SIGKILL');
-    if (await waitGroupEmpty(pgid, 1000)) return;
-  }
-}
+export { isProcessAlive, processGroupAlive, signalGroup } from './containment/index.js';
 
 /**
- * Kills what remains of an attempt whose engine died: the process group `pid`, but only if one of
- * its members still carries `TUTTI_IDEMPOTENCY_KEY=key` (so a reused pid is never killed).
- * @returns true when a group was found and killed.
+ * Kills what remains of an attempt: every process carrying its `TUTTI_IDEMPOTENCY_KEY` (and the
+ * containment mark of engine process `owner`, when given), also those that left the group, its
+ * cgroups, and the process group `pid` when one of its members is among them (so a reused pid is
+ * never killed). @returns how many processes were ended.
  */
-export async function killOrphanGroup(pid: number, key: string): Promise<boolean> {
-  const members = livingGroupMembers(pid);
-  if (!members || members.length === 0) return false;
-  const marker = `TUTTI_IDEMPOTENCY_KEY=${key}\u0000`;
-  const ours = members.some((m) => {
-    try {
-      return readFileSync(`/proc/${m}/environ`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  });
-  if (!ours) return false;
-  signalGroup(pid, 'SIGKILL');
-  await waitGroupEmpty(pid, 5000);
-  return true;
+export async function killOrphanGroup(pid: number | null, key: string, graceMs = 0, owner?: number): Promise<number> {
+  return endAttemptProcesses(key, { pgid: pid, graceMs, ...(owner !== undefined ? { owner } : {}) });
+}
+
+/** Processes ended per attempt (by idempotency key) not yet reported: read by the engine when the attempt finishes. */
+const endedByAttempt = new Map<string, number>();
+
+/** How many processes were ended for the attempt since the last call (0 when none). */
+export function takeProcessesEnded(key: string): number {
+  const n = endedByAttempt.get(key) ?? 0;
+  endedByAttempt.delete(key);
+  return n;
 }
 
 /** A log file opened on first write, capped at `max` bytes. */
@@ -185,8 +115,8 @@ function appendTail(tail: string, chunk: string): string {
 }
 
 /**
- * Runs argv in a new process group until it exits (stray members of its group are then killed)
- * or `signal` aborts (SIGTERM, grace, SIGKILL). Resolves once no process of the group lives.
+ * Runs argv in a new process group and containment box until it exits (what it left running is
+ * then ended) or `signal` aborts (SIGTERM, grace, SIGKILL). Resolves once nothing of it lives.
  */
 export function runProcessGroup(opts: ProcessOptions): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
@@ -194,33 +124,45 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessOutcome> {
     let stdoutTail = '';
     let stderrTail = '';
     let aborted = false;
+    let processesEnded = 0;
+    const box = new ProcessBox(opts.env.TUTTI_IDEMPOTENCY_KEY ? { attemptKey: opts.env.TUTTI_IDEMPOTENCY_KEY } : {});
+
+    const attemptKey = opts.env.TUTTI_IDEMPOTENCY_KEY;
     const finish = (o: Pick<ProcessOutcome, 'exitCode' | 'exitSignal'> & { spawnError?: NodeJS.ErrnoException }) => {
       log.close();
+      box.release();
+      if (attemptKey && processesEnded > 0) endedByAttempt.set(attemptKey, (endedByAttempt.get(attemptKey) ?? 0) + processesEnded);
       opts.signal.removeEventListener('abort', onAbort);
-      resolve({ ...o, aborted, logBytes: log.bytes, truncated: log.truncated, stdoutTail, stderrTail });
+      resolve({ ...o, aborted, logBytes: log.bytes, truncated: log.truncated, stdoutTail, stderrTail, processesEnded });
     };
+    let killing: Promise<void> | null = null;
     if (opts.signal.aborted) {
       aborted = true;
       finish({ exitCode: null, exitSignal: null });
       return;
     }
-    const child = spawn(opts.argv[0]!, opts.argv.slice(1), {
+    const prepared = box.prepare(opts.argv, opts.cwd, opts.env);
+    if ('error' in prepared) {
+      finish({ exitCode: null, exitSignal: null, spawnError: prepared.error });
+      return;
+    }
+    const child = spawn(prepared.file, prepared.args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: { ...opts.env, ...prepared.env },
       detached: true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const pid = child.pid;
-    let killing: Promise<void> | null = null;
     function onAbort() {
       aborted = true;
-      if (pid !== undefined && !killing) killing = killGroup(pid, opts.killGraceMs);
+      if (pid !== undefined && !killing) killing = box.end(opts.killGraceMs).then((r) => void (processesEnded += r.ended));
     }
     opts.signal.addEventListener('abort', onAbort, { once: true });
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (pid === undefined) finish({ exitCode: null, exitSignal: null, spawnError: err });
     });
     if (pid === undefined) return;
+    box.started(pid);
     opts.onSpawn?.(pid);
     if (opts.stdin !== undefined && child.stdin) {
       child.stdin.on('error', () => {
@@ -247,18 +189,18 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessOutcome> {
         r();
       }),
     );
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code, sig) => {
       void (async () => {
-        // The main process is gone; nothing it started may outlive the attempt.
+        // The main process is gone; nothing it started may outlive it (its group, its cgroup, marked escapees).
         if (killing) await killing;
-        else if (processGroupAlive(pid)) await killGroup(pid, 0);
+        else if (box.alive()) processesEnded += (await box.end(0)).ended;
         if (!closed) {
-          // A process that escaped the group may still hold the pipes: stop reading after a moment.
+          // A process that escaped every check may still hold the pipes: stop reading after a moment.
           await Promise.race([closedPromise, sleep(1000)]);
           child.stdout?.destroy();
           child.stderr?.destroy();
         }
-        finish({ exitCode: code, exitSignal: signal });
+        finish({ exitCode: code, exitSignal: sig });
       })();
     });
   });

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /** Entry of the `tutti`, `orch` and `ai_orch` binaries. */
+import { guardPipes } from './pipes.js';
 import { main } from './main.js';
+
+guardPipes();
 
 main(process.argv.slice(2)).then(
   (code) => {

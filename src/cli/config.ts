@@ -3,13 +3,15 @@
  * TUTTI_CONFIG), then the config file (`--config`, or `tutti.config.{yaml,yml,json}` in the
  * working directory), then defaults. The only module that reads env and config files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { defaultDataDir } from '../create-engine.js';
+import { findDeepNesting, findNulByte, MAX_CONFIG_BYTES, parseJsonLimited } from '../core/limits.js';
 import { formatPath } from '../core/plan/parse.js';
 import { UsageError } from './errors.js';
+import { readTextFile } from './io.js';
 
 /** Options every store-using command accepts. */
 export interface StoreFlags {
@@ -44,12 +46,14 @@ function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, cwd: strin
   const found = explicit ? resolve(cwd, explicit) : CONFIG_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
   if (!found) return { config: configSchema.parse({}), path: null };
   let raw: unknown;
+  const text = readTextFile(found, 'config', MAX_CONFIG_BYTES);
   try {
-    const text = readFileSync(found, 'utf8');
-    raw = found.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = found.endsWith('.json') ? parseJsonLimited(text, { what: `config ${found}` }) : parseYaml(text);
   } catch (e) {
     throw new UsageError(`cannot read config ${found}: ${(e as Error).message.split('\n')[0]}`);
   }
+  const limit = findDeepNesting(raw) ?? findNulByte(raw);
+  if (limit) throw new UsageError(`invalid config ${found}: ${limit.path}: ${limit.message}`);
   const r = configSchema.safeParse(raw ?? {});
   if (!r.success) throw new UsageError(`invalid config ${found}: ${r.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
   return { config: r.data, path: found };

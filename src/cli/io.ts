@@ -1,20 +1,39 @@
 /** Small I/O helpers of the CLI: reading plan files, printing JSON, options shared by commands. */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parsePlanText } from '../core/plan/parse.js';
+import { MAX_PLAN_BYTES, parsePlanText } from '../core/plan/parse.js';
 import type { Plan } from '../core/plan/schema.js';
 import { UsageError } from './errors.js';
 
-/** Reads and parses a plan file (`-` reads stdin). @throws UsageError, PlanValidationError */
-export function readPlanFile(path: string): Plan {
+/**
+ * Reads a text file (`-`: stdin) of at most `maxBytes`; a larger regular file is refused before
+ * it is read. @throws UsageError (unreadable, or too large)
+ */
+export function readTextFile(path: string, what: string, maxBytes: number): string {
   let text: string;
   try {
-    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(path), 'utf8');
+    if (path !== '-') {
+      const fd = openSync(resolve(path), 'r');
+      try {
+        const st = fstatSync(fd);
+        if (st.isFile() && st.size > maxBytes) throw new UsageError(`${what} ${path} is larger than ${maxBytes} bytes (${st.size})`);
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } else text = readFileSync(0, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return parsePlanText(text, path);
+  if (text.length > maxBytes) throw new UsageError(`${what} ${path} is larger than ${maxBytes} bytes`);
+  return text;
+}
+
+/** Reads and parses a plan file (`-` reads stdin; at most {@link MAX_PLAN_BYTES}). @throws UsageError, PlanValidationError */
+export function readPlanFile(path: string): Plan {
+  return parsePlanText(readTextFile(path, 'plan', MAX_PLAN_BYTES), path);
 }
 
 export function printJson(value: unknown): void {

@@ -18,7 +18,9 @@ type Loader = () => Promise<Register>;
  */
 const MODULES: ReadonlyArray<{ names: readonly string[]; load: Loader }> = [
   { names: ['run', 'resume'], load: async () => (await import('./commands/run.js')).registerRun },
-  { names: ['status', 'list', 'logs', 'cancel'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { names: ['status', 'list', 'logs'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { names: ['cancel'], load: async () => (await import('./commands/cancel.js')).registerCancel },
+  { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackup },
   { names: ['approve', 'reject'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
   { names: ['agents'], load: async () => (await import('./commands/agents.js')).registerAgents },
   { names: ['plan'], load: async () => (await import('./commands/plan.js')).registerPlan },

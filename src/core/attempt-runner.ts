@@ -20,6 +20,8 @@ interface InFlight {
   controller: AbortController;
   reason: AbortReason | null;
   timer: ReturnType<typeof setTimeout> | null;
+  /** The driver started a process (it reported a pid). */
+  spawned: boolean;
 }
 
 /** What `prepareAttempt` may change in an attempt's context before its driver runs. */
@@ -110,7 +112,7 @@ export class AttemptRunner {
 
   #register(started: StartedAttempt): InFlight {
     const { attempt } = started;
-    const entry: InFlight = { started, controller: new AbortController(), reason: null, timer: null };
+    const entry: InFlight = { started, controller: new AbortController(), reason: null, timer: null, spawned: false };
     this.#inFlight.set(refKey(attempt), entry);
     this.#perRun.set(attempt.runId, (this.#perRun.get(attempt.runId) ?? 0) + 1);
     return entry;
@@ -169,7 +171,10 @@ export class AttemptRunner {
         emit: streamOutput
           ? (line) => emitter.emit('attempt:output', { runId: attempt.runId, taskId: attempt.taskId, attempt: attempt.n, ...line })
           : () => undefined,
-        onProcess: ({ pid }) => this.deps.onProcess(attempt, attempt.token, pid),
+        onProcess: ({ pid }) => {
+          entry.spawned = true;
+          this.deps.onProcess(attempt, attempt.token, pid);
+        },
         ...(this.deps.coordination ? { coordination: this.deps.coordination({ runId: attempt.runId, taskId: attempt.taskId, n: attempt.n }) } : {}),
       };
       const hooks = this.deps.hooks;
@@ -191,13 +196,21 @@ export class AttemptRunner {
     } catch (e) {
       result = { status: 'failed' as const, error: { kind: 'exception' as const, message: `driver '${driver.name}' threw: ${errorMessage(e)}` } };
     }
-    this.#finish(entry, result, result.logBytes ? log.stored : undefined);
+    let processesEnded: number | undefined;
+    if (entry.spawned) {
+      processesEnded = runtime.takeProcessesEnded?.(key) ?? 0;
+      // Stopped from outside (cancel, timeout, shutdown): nothing the attempt started may survive
+      // it, whichever driver started it and however it left its process group.
+      if (entry.reason) processesEnded += await runtime.killOrphan(null, key, 0, runtime.pid).catch(() => 0);
+    }
+    this.#finish(entry, result, result.logBytes ? log.stored : undefined, processesEnded);
   }
 
   #finish(
     entry: InFlight,
     result: { status: 'succeeded' | 'failed' | 'cancelled'; output?: unknown; summary?: string; exitCode?: number | null; error?: AttemptError; usage?: AttemptFinish['usage'] },
     logPath: string | undefined,
+    processesEnded?: number,
   ): void {
     const { attempt } = entry.started;
     const k = refKey(attempt);
@@ -229,6 +242,7 @@ export class AttemptRunner {
     if (result.summary) finish.summary = result.summary.slice(0, 1000);
     if (result.usage) finish.usage = result.usage;
     if (logPath) finish.logPath = logPath;
+    if (processesEnded !== undefined && status === 'cancelled') finish.processesEnded = processesEnded;
     if (result.output !== undefined) {
       const json = JSON.stringify(result.output);
       if (json !== undefined && json.length > this.deps.options.maxInlineOutputBytes) finish.outputRef = this.deps.runtime.writeBlob(json);

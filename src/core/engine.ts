@@ -11,12 +11,13 @@ import { TypedEmitter } from './emitter.js';
 import { TuttiError, errorMessage, isTuttiError } from './errors.js';
 import { RUN_TERMINAL_EVENTS, type EngineEventMap } from './events.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
+import { assertJsonDepth } from './limits.js';
 import { isTerminalRunStatus, type AttemptRef, type EventRecord, type RunStatus } from './model.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { parsePlanObject } from './plan/parse.js';
 import type { AgentInput, Plan, PlanInput, TaskSpec } from './plan/schema.js';
 import { checkPlan, normalisePlan, type ValidatedPlan } from './plan/validate.js';
-import { recoverStranded } from './recovery.js';
+import { cancelStranded, recoverStranded } from './recovery.js';
 import { buildRunView, runSummary, type MergeView, type RunSummary, type RunView } from './run-view.js';
 import type { MergeEntry, QuotaRecord } from './coordination.js';
 import type { MergeFilter } from '../store/coordination-types.js';
@@ -221,6 +222,7 @@ export class Engine {
     if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
       throw new TuttiError('ERR_INVALID_INPUT', `invalid run id '${options.runId}': use letters, digits, . _ : - (at most 128)`);
     }
+    if (options.metadata !== undefined) assertJsonDepth(options.metadata, { what: 'run metadata', path: 'metadata' });
     const v = await this.validatePlan(plan);
     const now = this.#deps.runtime.now();
     const runId = options.runId ?? newRunId(now);
@@ -340,8 +342,12 @@ export class Engine {
   }
 
   /**
-   * Cancels a run: no more dispatch; running attempts get SIGTERM, then SIGKILL of their process
-   * group, and end `cancelled` once nothing of theirs remains. No-op for a finished run.
+   * Cancels a run: no more dispatch; running attempts get SIGTERM, then SIGKILL of everything
+   * they started, and end `cancelled` once nothing of theirs remains (the `attempt:cancelled`
+   * event says how many processes were ended). Attempts executing here are stopped here, those
+   * of another live engine by it (through its poll), and those whose engine is gone (a stale
+   * heartbeat, a dead pid) by this call: their processes on this host are ended and they finish
+   * `cancelled`. A finished run is returned unchanged (its orphaned attempts are still ended).
    * @throws TuttiError `ERR_RUN_NOT_FOUND`
    */
   async cancelRun(id: string, reason = 'cancelled by request'): Promise<RunSummary> {
@@ -349,6 +355,10 @@ export class Engine {
     if (!res.run) throw new TuttiError('ERR_RUN_NOT_FOUND', `no run '${id}'`, { details: { runId: id } });
     this.#publish(res.events);
     this.#runner.abortRun(id, { kind: 'cancel' });
+    if (res.run.status === 'cancelled') {
+      const stranded = await cancelStranded(this.#store, this.#deps.runtime, this.workerId, id, this.options.killGraceMs);
+      this.#publish(stranded.events);
+    }
     this.#checkWaiters();
     return runSummary(res.run);
   }

@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'ERR_STALE_LEASE'
   | 'ERR_STORE_CLOSED'
   | 'ERR_STORE_MIGRATION'
+  /** The database file is damaged or not a database (restore a backup). */
+  | 'ERR_STORE_CORRUPT'
+  /** The database cannot be opened, read or written (permissions, I/O, space). */
+  | 'ERR_STORE_UNREADABLE'
   | 'ERR_ENGINE_STOPPED'
   | 'ERR_IMPORT'
   | 'ERR_TIMEOUT'

@@ -34,7 +34,8 @@ export interface PersistedEventPayloads {
   'attempt:started': { agentId: string };
   'attempt:succeeded': { ms: number };
   'attempt:failed': { kind: AttemptErrorKind; message: string; exitCode?: number | null; ms: number };
-  'attempt:cancelled': { ms: number };
+  /** `processes`: how many processes tutti ended for the attempt (when it started any). */
+  'attempt:cancelled': { ms: number; processes?: number };
   'attempt:interrupted': { reason: string };
   /** The task's branch joined the merge queue of `target` (entry id `entry`); the event's task is the one whose work is merged. */
   'merge:queued': { entry: number; target: string; branch: string; head: string; by: { taskId: string; attempt: number } };

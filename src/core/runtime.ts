@@ -14,8 +14,18 @@ export interface EngineRuntime {
   random(): number;
   /** Whether a local process exists. */
   isProcessAlive(pid: number): boolean;
-  /** Kills the process group an attempt of a dead engine left behind (only if it is that attempt's). */
-  killOrphan(pid: number, idempotencyKey: string): Promise<boolean>;
+  /**
+   * Ends every process an attempt left on this host: those carrying its idempotency key (also
+   * outside its process group) and, when `owner` is given, started by that engine process (its
+   * pid), its cgroups, and process group `pid` when it is that attempt's. SIGTERM, up to
+   * `graceMs`, then SIGKILL. @returns how many processes were ended.
+   */
+  killOrphan(pid: number | null, idempotencyKey: string, graceMs: number, owner?: number): Promise<number>;
+  /**
+   * How many processes this process's drivers ended for the attempt (aborts, leftovers at exit),
+   * counted since the last call; 0 when none. Optional (runtimes without processes).
+   */
+  takeProcessesEnded?(idempotencyKey: string): number;
   /** Log file of an attempt: the absolute path and the path stored (relative to the data dir). */
   attemptLogPath(ref: AttemptRef): { absolute: string; stored: string };
   /** Creates a directory (and parents) if missing. */

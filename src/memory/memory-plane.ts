@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TuttiError, errorMessage } from '../core/errors.js';
+import { assertValueLimits } from '../core/limits.js';
 import { newRunId } from '../core/ids.js';
 import type { MemoryKind, MemoryListFilter, MemoryProvenance, MemoryRecord, MemoryScope, NewMemory } from '../store/memory-types.js';
 import type { Store } from '../store/types.js';
@@ -77,6 +78,7 @@ const learningSchema = z.object({ text: z.string().trim().min(1, 'a learning nee
 const provenanceSchema = z.record(z.string(), z.unknown());
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  assertValueLimits(value, what);
   const r = schema.safeParse(value);
   if (!r.success) throw new TuttiError('ERR_INVALID_INPUT', `${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
   return r.data;

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { TuttiError } from '../core/errors.js';
+import { assertValueLimits } from '../core/limits.js';
 import type { StateEntry, StateLock, StateLockGuard, StateOp, StateStore, StateType } from '../store/state-types.js';
 
 /** One write. */
@@ -65,6 +66,7 @@ function invalid(message: string): TuttiError {
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  assertValueLimits(value, what);
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(`${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
   return r.data;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive, killOrphanGroup } from '../agents/process.js';
+import { isProcessAlive, killOrphanGroup, takeProcessesEnded } from '../agents/process.js';
 import type { AttemptRef } from '../core/model.js';
 import type { EngineRuntime } from '../core/runtime.js';
 
@@ -25,6 +25,7 @@ export function createNodeRuntime(dataDir: string): EngineRuntime {
     random: () => Math.random(),
     isProcessAlive,
     killOrphan: killOrphanGroup,
+    takeProcessesEnded,
     attemptLogPath(ref: AttemptRef) {
       const stored = join('logs', safeSegment(ref.runId), `${safeSegment(ref.taskId)}.${ref.n}.log`);
       return { absolute: join(dataDir, stored), stored };

@@ -10,8 +10,10 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import { TuttiError } from '../core/errors.js';
 import { MemoryPlane } from '../memory/memory-plane.js';
 import { createTokenCheck, isLoopbackHost } from './auth.js';
+import { registerJsonBodyParser } from './body.js';
 import type { ServerContext } from './context.js';
 import { HttpError, toHttpError } from './errors.js';
+import { registerGuard } from './guard.js';
 import { createMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { REDACTED, redactUrl } from './redact.js';
@@ -114,6 +116,17 @@ export function createServer(options: ServerOptions): TuttiServer {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: { code: 'ERR_ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}` } }),
   );
+
+  registerJsonBodyParser(app);
+  // Host, origin and content-type checks on every request, before its body is read.
+  registerGuard(app, {
+    checkHost: !opts.token,
+    corsOrigins: opts.corsOrigins,
+    port: () => {
+      const addr = app.server.listening ? app.server.address() : null;
+      return typeof addr === 'object' && addr ? addr.port : null;
+    },
+  });
 
   app.register(fastifySwagger, {
     openapi: {

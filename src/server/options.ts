@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
 import { TuttiError } from '../core/errors.js';
 import type { MemoryPlane } from '../memory/memory-plane.js';
+import { normaliseOrigin } from './guard.js';
 import type { OrchestratorBackend } from './seed/orchestrator-backend.js';
 
 export interface ServerOptions {
@@ -21,6 +22,12 @@ export interface ServerOptions {
   token?: string | null;
   /** Directory of the built dashboard (`web/dist`); null serves no dashboard. @default null */
   webDir?: string | null;
+  /**
+   * Origins (`https://ops.example.com`) whose pages may call the API cross-site: they pass the
+   * origin check of mutating routes and get CORS answers (preflights included). A token is still
+   * needed when one is set. @default [] (same-origin only: the dashboard served by this server)
+   */
+  corsOrigins?: readonly string[];
   /** Largest request body of a run creation (a plan), bytes. @default 16777216 (16 MiB) */
   planBodyLimitBytes?: number;
   /** Largest request body of every other route, bytes. @default 262144 (256 KiB) */
@@ -53,6 +60,19 @@ const schema = z.strictObject({
   dataDir: z.string().min(1),
   token: z.string().min(16, 'the API token must be at least 16 characters').max(4096).nullable().default(null),
   webDir: z.string().min(1).nullable().default(null),
+  corsOrigins: z
+    .array(
+      z
+        .string()
+        .max(300)
+        .transform((o, ctx) => {
+          const n = normaliseOrigin(o);
+          if (n === null) ctx.addIssue({ code: 'custom', message: `'${o.slice(0, 100)}' is not an origin (scheme://host[:port], http or https, no path)` });
+          return n ?? '';
+        }),
+    )
+    .max(100)
+    .default([]),
   planBodyLimitBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   bodyLimitBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(256 * 1024),
   sseHeartbeatMs: z.number().int().min(10).max(3_600_000).default(15_000),

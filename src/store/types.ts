@@ -8,6 +8,7 @@
  */
 import type { AgentRecord, AgentStatus } from '../agents/types.js';
 import type { TuttiError } from '../core/errors.js';
+import type { StoreHealth } from './health.js';
 import type { NewEvent } from '../core/events.js';
 import type {
   AttemptError,
@@ -68,6 +69,8 @@ export interface AttemptFinish {
   summary?: string | null;
   usage?: Usage | null;
   logPath?: string | null;
+  /** Processes tutti ended for this attempt (a cancel): recorded in the `attempt:cancelled` event. */
+  processesEnded?: number;
 }
 
 /** The process id of a running attempt, for killing what a crashed worker left. */
@@ -303,6 +306,16 @@ export interface LogStore {
 export interface Store extends StateStore, MemoryStore, LogStore, CoordinationStore {
   /** `sqlite`, `postgres`… */
   readonly kind: string;
+  /**
+   * The first error a call met showing the database is damaged or unreadable
+   * (`ERR_STORE_CORRUPT`, `ERR_STORE_UNREADABLE`); null or absent while none. Probes read it.
+   */
+  readonly fault?: TuttiError | null;
+  /**
+   * A self-check for `tutti doctor`: SQLite runs `PRAGMA quick_check`; PostgreSQL checks the
+   * connection and the migration level. Never throws. Optional for other backends.
+   */
+  checkHealth?(): Promise<StoreHealth>;
   /** Applies pending numbered migrations. Idempotent. */
   migrate(): Promise<void>;
   /** Closes connections; later calls throw `ERR_STORE_CLOSED`. */

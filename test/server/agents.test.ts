@@ -62,6 +62,6 @@ describe('agents API', () => {
     expect([slow.running, slow.load]).toEqual([1, 1]);
     const view = (await s.call('GET', `/api/v1/runs/${run.id}`)).json;
     expect(view.tasks.filter((t: { status: string }) => t.status === 'ready').map((t: { blockedReason: { kind: string } }) => t.blockedReason.kind)).toEqual(['agent_capacity', 'agent_capacity']);
-    await s.call('POST', `/api/v1/runs/${run.id}/cancel`);
+    await s.call('POST', `/api/v1/runs/${run.id}/cancel`, { body: {} });
   });
 });

@@ -62,7 +62,7 @@ describe('approvals API', () => {
     const s = await startServer();
     const run = (await s.call('POST', '/api/v1/runs', { body: { plan: { tasks: [{ id: 'a', agent: 'test' }] } } })).json;
     await s.engine.waitForRun(run.id);
-    const notWaiting = await s.call('POST', `/api/v1/runs/${run.id}/approve`);
+    const notWaiting = await s.call('POST', `/api/v1/runs/${run.id}/approve`, { body: {} });
     expect([notWaiting.status, notWaiting.json.error.code]).toEqual([409, 'ERR_NOT_AWAITING_APPROVAL']);
     const noFeedback = await s.call('POST', `/api/v1/runs/${run.id}/reject`, { body: { feedback: '   ' } });
     expect([noFeedback.status, noFeedback.json.error.details.issues[0].path]).toEqual([400, 'body.feedback']);

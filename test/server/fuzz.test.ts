@@ -1,6 +1,7 @@
 /**
  * Property-based fuzzing of the whole HTTP surface: thousands of malformed or unauthorised
- * requests (bad ids, queries, bodies, JSON, content types, sizes, methods, cursors, tokens).
+ * requests (bad ids, queries, bodies, JSON, content types, sizes, methods, cursors, tokens,
+ * nesting far past the depth limit in any field, unicode, NUL bytes, foreign origins).
  * Properties: no 5xx, every refused request answers the JSON error shape, the server stays up
  * (it still answers over a real socket, also after raw garbage), and the stored state is unchanged.
  */
@@ -88,6 +89,38 @@ const jsonBody = fc.oneof(
   fc.record({ goal: fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)), steps: fc.jsonValue({ maxDepth: 2 }) }),
 );
 
+/** Text that stresses encodings: any code point (lone surrogates too), NUL bytes, long runs. */
+const unicode = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })).map(([a, b]) => `${a}\u0000${b}`),
+  fc.constantFrom('\u202e\u0000', '\ud800', '\udfff\ud800', '\ufeff', '\u0000'.repeat(100), '𝕏'.repeat(3000)),
+  fc.integer({ min: 10_000, max: 200_000 }).map((n) => 'x'.repeat(n)),
+);
+
+/** Where a body field sits in the bodies of the mutating routes (dotted, numbers index arrays). */
+const FIELDS = ['metadata', 'metadata.k', 'plan', 'plan.metadata', 'plan.tasks.0.input', 'plan.tasks.0.prompt', 'plan.tasks.0.command.0', 'plan.tasks.0.env.A', 'plan.agents.0.config', 'config', 'config.command.0', 'capabilities.0', 'reason', 'comment', 'feedback', 'status', 'goal', 'initialContext', 'steps.0.input', 'steps.0.prompt', 'id'];
+
+function setPath(root: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const keys = path.split('.');
+  let at: Record<string, unknown> = root;
+  keys.slice(0, -1).forEach((k, i) => {
+    const next = /^\d+$/.test(keys[i + 1]!) ? [] : {};
+    at[k] ??= next;
+    at = at[k] as Record<string, unknown>;
+  });
+  at[keys[keys.length - 1]!] = value;
+  return root;
+}
+
+/** A body with nesting `depth` deep (built as text: JSON.stringify overflows at a few thousand levels) or unicode text in one field. */
+const hostileField = fc.oneof(
+  fc.record({ field: fc.constantFrom(...FIELDS), depth: fc.oneof(fc.integer({ min: 65, max: 200 }), fc.integer({ min: 1000, max: 30_000 })), open: fc.constantFrom('[', '{"a":') }).map(({ field, depth, open }) => {
+    const text = JSON.stringify(setPath({ plan: { tasks: [{ id: 'a', agent: 'test' }] } }, field, '__deep__')).replace('"__deep__"', `${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`);
+    return { kind: 'raw', text, type: 'application/json' } as const;
+  }),
+  fc.record({ field: fc.constantFrom(...FIELDS), value: unicode }).map(({ field, value }) => ({ kind: 'json', value: setPath({ plan: { tasks: [{ id: 'a', agent: 'test', command: ['true'] }] } }, field, value) }) as const),
+);
+
 type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; text: string; type: string };
 
 const bodyArb: fc.Arbitrary<Body> = fc.oneof(
@@ -100,6 +133,7 @@ const bodyArb: fc.Arbitrary<Body> = fc.oneof(
       .map(([text, type]): Body => ({ kind: 'raw', text, type })),
   },
   { weight: 1, arbitrary: fc.constantFrom<Body>({ kind: 'raw', text: `{"plan":{"tasks":[${'{"id":"x"},'.repeat(20_000)}]}}`, type: 'application/json' }, { kind: 'raw', text: `"${'x'.repeat(40_000)}"`, type: 'application/json' }) },
+  { weight: 4, arbitrary: hostileField as fc.Arbitrary<Body> },
 );
 
 const queryArb = fc.array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'after', 'types', 'taskId', 'attempt', 'offset', 'tail', 'q', 'runId', 'topK', 'x', '__proto__'), nasty), { maxLength: 4 });
@@ -161,6 +195,7 @@ describe('HTTP fuzzing', () => {
       query: queryArb,
       body: bodyArb,
       auth: fc.oneof({ weight: 8, arbitrary: fc.constant('good') }, { weight: 1, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.constantFrom('Bearer wrong', `Bearer ${TOKEN}x`, TOKEN, `Basic ${TOKEN}`, 'Bearer') }),
+      origin: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('https://evil.example', 'null', 'http://localhost:1', 'file://', '\u0000') }),
       lastEventId: fc.option(nasty.map((v) => v.replace(/[\r\n]/g, '')).filter((v) => !/^\d{1,15}$/.test(v)), { nil: undefined }),
     });
 
@@ -176,7 +211,7 @@ describe('HTTP fuzzing', () => {
         if (STREAMS.has(r.template.path) && method === 'GET' && authorised && r.lastEventId === undefined) return;
         // Skip the rare generated request that is valid and would change state (the property is about bad input).
         const route = TEMPLATES.find((t) => t.path === r.template.path && t.method === method);
-        const mutating = authorised && route?.body !== undefined;
+        const mutating = authorised && route?.body !== undefined && r.origin === undefined;
         if (mutating && route?.body) {
           const body = effectiveBody(r.body);
           const idOk = route.existing ? existing[route.existing === 'run' ? 'runs' : 'agents'].includes(params[route.existing]) : route.upsert ? idSchema.safeParse(params.agent).success : true;
@@ -187,6 +222,7 @@ describe('HTTP fuzzing', () => {
         if (r.auth === 'good') headers.authorization = `Bearer ${TOKEN}`;
         else if (r.auth !== 'none') headers.authorization = r.auth;
         if (r.lastEventId !== undefined) headers['last-event-id'] = r.lastEventId;
+        if (r.origin !== undefined) headers.origin = r.origin;
         const query = r.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
         let payload: string | undefined;
         if (r.body.kind === 'json') {
@@ -215,6 +251,9 @@ describe('HTTP fuzzing', () => {
       }),
       { numRuns: RUNS },
     );
+    const fives = [...statuses.entries()].filter(([code]) => code >= 500).reduce((n, [, c]) => n + c, 0);
+    process.stdout.write(`HTTP fuzz: ${sent} requests, ${fives} × 5xx; by status ${JSON.stringify(Object.fromEntries([...statuses.entries()].sort(([a], [b]) => a - b)))}\n`);
+    expect(fives).toBe(0);
     expect(sent).toBeGreaterThan(RUNS * 0.8);
     // Refusals dominate: most requests were bad.
     expect([...statuses.entries()].filter(([code]) => code >= 400).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(sent / 2);

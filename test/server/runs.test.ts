@@ -79,7 +79,7 @@ describe('runs API', () => {
     expect(cancelled.json.status).toBe('cancelled');
     const view = await s.engine.waitForRun(run.json.id);
     expect(view.tasks[0]!.status).toBe('cancelled');
-    const again = await s.call('POST', `/api/v1/runs/${run.json.id}/cancel`);
+    const again = await s.call('POST', `/api/v1/runs/${run.json.id}/cancel`, { body: {} });
     expect(again.json.status).toBe('cancelled');
     const events = await s.call('GET', `/api/v1/runs/${run.json.id}/events`);
     expect(events.json.events.find((e: { type: string }) => e.type === 'run:cancelled').data).toEqual({ reason: 'enough' });
@@ -148,7 +148,7 @@ describe('runs API', () => {
       const r = await s.call('GET', url);
       expect([url, r.status, r.json?.error?.code]).toEqual([url, 404, code]);
     }
-    const cancel = await s.call('POST', '/api/v1/runs/nope/cancel');
+    const cancel = await s.call('POST', '/api/v1/runs/nope/cancel', { body: {} });
     expect(cancel.status).toBe(404);
   });
 });

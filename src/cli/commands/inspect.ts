@@ -1,4 +1,4 @@
-/** `tutti status`, `list`, `logs`, `cancel`: read or change runs in the store (no execution here). */
+/** `tutti status`, `list`, `logs`: read runs from the store (no execution here). */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -89,29 +89,6 @@ export function registerInspect(program: Command): void {
           if (status && isTerminalRunStatus(status) && (await engine.listEvents(id, { afterSeq: after, limit: 1 })).length === 0) return EXIT.ok;
           await sleep(250);
         }
-      } finally {
-        await engine.stop();
-      }
-    }),
-  );
-
-  withStoreOptions(
-    program
-      .command('cancel')
-      .description('cancel a run: no more dispatch; the process executing it stops its running attempts')
-      .argument('<run>', 'run id')
-      .option('--reason <text>', 'recorded with the cancellation', 'cancelled from the CLI')
-      .option('--json', 'print the run as JSON'),
-  ).action(
-    handler(async (id: string, flags: EngineFlags & { reason: string; json?: boolean }) => {
-      const { engine } = openEngine(flags);
-      try {
-        const before = await engine.store.getRun(id);
-        if (!before) notFound(id);
-        const run = await engine.cancelRun(id, flags.reason);
-        if (flags.json) printJson(run);
-        else process.stdout.write(isTerminalRunStatus(before.status) ? `run ${id} had already ended (${before.status})\n` : `run ${id} cancelled\n`);
-        return EXIT.ok;
       } finally {
         await engine.stop();
       }

@@ -19,6 +19,7 @@ interface ServeFlags extends EngineFlags {
   webDir?: string;
   dashboard: boolean;
   logLevel?: string;
+  corsOrigin?: string[];
 }
 
 /** The built dashboard next to the package: `<package>/web/dist` (same depth from src/ and dist/). */
@@ -44,6 +45,7 @@ export function registerServe(program: Command): void {
       .option('--concurrency <n>', 'most attempts at once in this process', parsePositiveInt('--concurrency'))
       .option('--web-dir <dir>', 'built dashboard to serve (default: the package’s web/dist)')
       .option('--no-dashboard', 'serve the API only')
+      .option('--cors-origin <origin...>', 'origins whose pages may call the API cross-site (scheme://host[:port]); default: none')
       .option('--log-level <level>', `request log level on stderr (${LOG_LEVELS.join(', ')})`),
   ).action(handler(async (flags: ServeFlags) => {
     const token = process.env.TUTTI_API_TOKEN || null;
@@ -65,6 +67,7 @@ export function registerServe(program: Command): void {
           embedder: createEmbedder(embedderConfigFrom({}, process.env), process.env),
           onError: (e) => process.stderr.write(`tutti: memory index upkeep failed: ${e instanceof Error ? e.message : String(e)}\n`),
         }),
+        ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}),
         ...(flags.logLevel ? { logger: flags.logLevel as (typeof LOG_LEVELS)[number] } : {}),
       });
       await engine.start();

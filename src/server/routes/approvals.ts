@@ -14,13 +14,11 @@ const tags = ['runs'];
 const security = [{ bearerAuth: [] }];
 const by = z.string().trim().min(1).max(200).optional().describe('Who decides (recorded in the approval event). Default `api`.');
 
-export const approveBody = z
-  .strictObject({
-    taskId: idSchema.optional().describe('The gate to approve, when the run waits on several.'),
-    comment: z.string().max(10_000).optional(),
-    by,
-  })
-  .nullish();
+export const approveBody = z.strictObject({
+  taskId: idSchema.optional().describe('The gate to approve, when the run waits on several.'),
+  comment: z.string().max(10_000).optional(),
+  by,
+});
 
 export const rejectBody = z.strictObject({
   feedback: z.string().trim().min(1, 'a rejection needs feedback').max(100_000).describe('What must change: given to the task that runs again.'),

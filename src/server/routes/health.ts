@@ -34,12 +34,20 @@ export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     });
 
     app.get('/readyz', {
-      schema: { tags, summary: 'Readiness: the database answers a query', response: { 200: readyResponse, 503: readyResponse } },
+      schema: {
+        tags,
+        summary: 'Readiness: the database answers real queries',
+        description: 'Reads the newest run and the counts by status (every table the API serves); 503 once any call met a damaged or unreadable database (ERR_STORE_CORRUPT, ERR_STORE_UNREADABLE).',
+        response: { 200: readyResponse, 503: readyResponse },
+      },
     }, async (_req, reply) => {
       const timestamp = new Date().toISOString();
       try {
         if (engine.state === 'stopping' || engine.state === 'stopped') throw new Error(`the engine is ${engine.state}`);
-        await engine.store.listRuns({ limit: 1 });
+        if (engine.store.fault) throw engine.store.fault;
+        const [newest] = await engine.store.listRuns({ limit: 1 });
+        await engine.store.stats();
+        if (newest) await Promise.all([engine.store.listTasks(newest.id), engine.store.listAttempts(newest.id), engine.store.listEvents(newest.id, { limit: 100 })]);
         return await reply.code(200).send({ status: 'ready', database: 'connected', store: engine.store.kind, timestamp });
       } catch (e) {
         return reply.code(503).send({ status: 'not_ready', database: 'disconnected', store: engine.store.kind, timestamp, error: errorMessage(e).slice(0, 500) });

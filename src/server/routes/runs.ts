@@ -65,7 +65,7 @@ export function runsRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         body: cancelBody,
         response: { 200: runSummary, ...notFound },
       },
-    }, async (req) => redactValue(await engine.cancelRun(req.params.runId, req.body?.reason ?? 'cancelled through the API'), secrets));
+    }, async (req) => redactValue(await engine.cancelRun(req.params.runId, req.body.reason ?? 'cancelled through the API'), secrets));
 
     app.get('/runs/:runId/tasks', {
       schema: { tags, security, summary: 'The tasks of a run', params: runParams, response: { 200: tasksResponse, ...notFound } },

@@ -77,7 +77,8 @@ export const createRunBody = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional().describe('Merged over the plan’s metadata.'),
 });
 
-export const cancelBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).nullish();
+/** `{}` when there is no reason: every mutating route takes a JSON body (see guard.ts). */
+export const cancelBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() });
 
 export const registerAgentsBody = z.union([agentInputSchema, z.array(agentInputSchema).min(1).max(1000)]);
 export const updateAgentBody = agentInputSchema.omit({ id: true });

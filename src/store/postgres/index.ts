@@ -8,6 +8,7 @@
  * Follows graphile-worker and pg-boss (SKIP LOCKED claims, LISTEN/NOTIFY wake-ups) and Hatchet
  * (one database as the only coordinator).
  */
+import type { StoreHealth } from '../health.js';
 import pg from 'pg';
 import type { AgentRecord, AgentStatus } from '../../agents/types.js';
 import type { TaskSpec } from '../../core/plan/schema.js';
@@ -181,6 +182,20 @@ export class PostgresStore implements Store {
       c.release();
     }
     this.#schema = null;
+  }
+
+  /** The connection and the migration level (for `tutti doctor`). Never throws. */
+  async checkHealth(): Promise<StoreHealth> {
+    const required = Math.max(...PG_MIGRATIONS.map((m) => m.version));
+    const base = { kind: this.kind, location: redactUrl(this.url) };
+    try {
+      const [row] = await query<{ v: number | null }>(this.#p, `SELECT (SELECT max(version) FROM tutti_migrations) AS v`);
+      const applied = row?.v ?? 0;
+      return { ...base, ok: applied === required, detail: applied === required ? 'ok' : `schema ${applied}, this tutti needs ${required} (tutti migrate --database-url …)`, schema: { applied, required } };
+    } catch (e) {
+      const missing = (e as { code?: string }).code === '42P01';
+      return { ...base, ok: false, detail: missing ? `no tutti schema (tutti migrate --database-url …)` : String((this.#connectError(e) as Error).message ?? e).split('\n')[0]!, schema: { applied: 0, required } };
+    }
   }
 
   async close(): Promise<void> {

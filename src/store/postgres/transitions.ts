@@ -270,7 +270,7 @@ export async function finishTx(tx: PgTx, f: AttemptFinish, random: () => number,
       break;
     }
     case 'cancelled':
-      tx.emit(run, { type: 'attempt:cancelled', ...attemptEvent, data: { ms } });
+      tx.emit(run, { type: 'attempt:cancelled', ...attemptEvent, data: { ms, ...(f.processesEnded !== undefined ? { processes: f.processesEnded } : {}) } });
       break;
     case 'interrupted':
       tx.emit(run, { type: 'attempt:interrupted', ...attemptEvent, data: { reason: f.error?.message ?? 'interrupted' } });

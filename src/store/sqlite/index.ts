@@ -30,6 +30,7 @@ import type {
   StoreStats,
   WorkerRecord,
 } from '../types.js';
+import { guardSqliteMethods, sqliteFault, type StoreHealth } from '../health.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { attemptFromRaw, EVENT_ID_STRIDE, taskFromRaw, toAgent, toAttempt, eventsAfter, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -71,14 +72,39 @@ export function openSqliteStore(options: SqliteStoreOptions | string): SqliteSto
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly path: string;
-  #db: Database.Database | null;
+  #db: Database.Database | null = null;
   #s: Statements | null = null;
   readonly #listRunsCache = new Map<string, Database.Statement>();
   readonly #agentCache = new Map<string, { version: number; agent: AgentRecord }>();
   readonly #specCache = new Map<string, TaskSpec>();
 
+  /** The first damaged-database error (`ERR_STORE_CORRUPT`) a call met: the store is then unhealthy (`/readyz` answers 503); null while none. */
+  fault: TuttiError | null = null;
+
+  /**
+   * @throws TuttiError `ERR_STORE_CORRUPT` (damaged, or not a database), `ERR_STORE_UNREADABLE`
+   *   (permissions, I/O), `ERR_STORE_MIGRATION` — one line naming the file.
+   */
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
+    try {
+      this.#db = this.#open(options);
+    } catch (e) {
+      try {
+        this.#db?.close();
+      } catch {
+        // closing a handle that failed to open
+      }
+      this.#db = null;
+      throw sqliteFault(e, options.path) ?? e;
+    }
+    // Damage is sticky (the file stays damaged); an I/O error or a full disk may pass, so it is not.
+    guardSqliteMethods(this, this.path, (f) => {
+      if (f.code === 'ERR_STORE_CORRUPT') this.fault ??= f;
+    });
+  }
+
+  #open(options: SqliteStoreOptions): Database.Database {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
     this.#db = db;
@@ -94,6 +120,46 @@ export class SqliteStore implements Store {
     // SQLite's: mapped, not allocated, so it costs address space only. 256 MiB.
     if (options.path !== ':memory:') db.pragma('mmap_size = 268435456');
     if (!options.skipMigrations) this.#migrateSync();
+    return db;
+  }
+
+  /** `PRAGMA quick_check` (every page and index, in O(size)) and the schema level. Never throws. */
+  async checkHealth(): Promise<StoreHealth> {
+    const required = Math.max(...MIGRATIONS.map((m) => m.version));
+    const base = { kind: this.kind, location: this.path };
+    try {
+      const db = this.#database;
+      const found = db.pragma('quick_check(20)', { simple: false }) as Array<{ quick_check: string }>;
+      const problems = found.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tutti_migrations'`).get() !== undefined;
+      const applied = hasTable ? ((db.prepare(`SELECT max(version) FROM tutti_migrations`).pluck().get() as number | null) ?? 0) : 0;
+      // Behind is fine (migrations apply on the next open); ahead means an older tutti reads a newer store.
+      const detail = problems.length
+        ? `quick_check: ${problems.join('; ').slice(0, 500)}`
+        : applied > required
+          ? `schema ${applied} is newer than this tutti (${required}): upgrade tutti`
+          : applied < required
+            ? `ok; schema ${applied}, migrations to ${required} apply on next use (or tutti migrate)`
+            : 'ok';
+      return { ...base, ok: problems.length === 0 && applied <= required, detail, schema: { applied, required } };
+    } catch (e) {
+      const fault = sqliteFault(e, this.path);
+      return { ...base, ok: false, detail: (fault ?? (e as Error)).message.split('\n')[0]!, schema: { applied: 0, required } };
+    }
+  }
+
+  /**
+   * Writes a consistent copy of the live database to `destination` with SQLite's online backup
+   * (writers may go on meanwhile; the copy is one point in time, WAL content included).
+   * @returns the pages copied. @throws TuttiError `ERR_STORE_UNREADABLE` when the destination cannot be written.
+   */
+  async backup(destination: string): Promise<{ pages: number }> {
+    try {
+      const r = await this.#database.backup(destination);
+      return { pages: r.totalPages };
+    } catch (e) {
+      throw sqliteFault(e, destination) ?? e;
+    }
   }
 
   get #database(): Database.Database {

@@ -55,7 +55,7 @@ export function finishTx(tx: Tx, f: AttemptFinish, random: () => number): Finish
       break;
     }
     case 'cancelled':
-      tx.emit(run, { type: 'attempt:cancelled', ...attemptEvent, data: { ms } });
+      tx.emit(run, { type: 'attempt:cancelled', ...attemptEvent, data: { ms, ...(f.processesEnded !== undefined ? { processes: f.processesEnded } : {}) } });
       break;
     case 'interrupted':
       tx.emit(run, { type: 'attempt:interrupted', ...attemptEvent, data: { reason: f.error?.message ?? 'interrupted' } });

@@ -4,6 +4,7 @@
  * a cap. Failures come out classified (`auth`, `rate_limited` with `retryAfterMs`, …) for the
  * engine to decide what happens next.
  */
+import { MAX_LLM_RESPONSE_BYTES, parseJsonLimited } from '../../../core/limits.js';
 import type { AttemptError } from '../../../core/model.js';
 import { chunkSchema, completionSchema, errorMessageOf, sseData, type WireUsage } from './wire.js';
 
@@ -99,13 +100,33 @@ function classifyStatus(status: number, url: string, detail: string): { retry: b
   return { retry: false, error: { kind: 'exception', message, retryable: false } };
 }
 
+/** The body as text, or null when it is larger than `max` bytes (reading stops there). */
+async function readTextLimited(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function readCompletion(res: Response, requests: number): Promise<Round> {
-  const text = await res.text();
+  const text = await readTextLimited(res, MAX_LLM_RESPONSE_BYTES);
+  if (text === null) return { fail: { kind: 'invalid_output', message: `the answer is larger than ${MAX_LLM_RESPONSE_BYTES} bytes` } };
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    return { fail: { kind: 'invalid_output', message: `the answer is not JSON: ${oneLine(text).slice(0, 200)}` } };
+    json = parseJsonLimited(text, { what: 'LLM response' });
+  } catch (e) {
+    return { fail: { kind: 'invalid_output', message: /nested deeper/.test((e as Error).message) ? (e as Error).message : `the answer is not JSON: ${oneLine(text).slice(0, 200)}` } };
   }
   const r = completionSchema.safeParse(json);
   if (!r.success) return { fail: { kind: 'invalid_output', message: `the answer is not a chat completion: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 300)}` } };
@@ -132,9 +153,9 @@ async function readStream(res: Response, deps: ChatDeps, requests: number): Prom
       }
       let json: unknown;
       try {
-        json = JSON.parse(data);
-      } catch {
-        return { fail: { kind: 'invalid_output', message: `a streamed event is not JSON: ${oneLine(data).slice(0, 200)}` } };
+        json = parseJsonLimited(data, { what: 'streamed LLM event' });
+      } catch (e) {
+        return { fail: { kind: 'invalid_output', message: /nested deeper/.test((e as Error).message) ? (e as Error).message : `a streamed event is not JSON: ${oneLine(data).slice(0, 200)}` } };
       }
       const error = errorMessageOf(data);
       if (error !== undefined) return { retry: { kind: 'exception', message: `the server reported an error mid-stream: ${oneLine(error)}` }, after: undefined };
@@ -148,6 +169,7 @@ async function readStream(res: Response, deps: ChatDeps, requests: number): Prom
         if ((choice.index ?? 0) !== 0) continue;
         const piece = choice.delta?.content ?? choice.delta?.refusal ?? '';
         if (piece) {
+          if (content.length + piece.length > MAX_LLM_RESPONSE_BYTES) return { fail: { kind: 'invalid_output', message: `the streamed answer is larger than ${MAX_LLM_RESPONSE_BYTES} characters` } };
           content += piece;
           deps.onDelta?.(piece);
         }
