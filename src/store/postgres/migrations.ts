@@ -225,5 +225,7 @@ CREATE INDEX memories_tsv ON memories USING GIN (tsv);
 `,
   },
   { version: 2, name: 'logs', sql: LOGS_MIGRATION_SQL },
+  // 3 is another branch's. Lists sort by creation time, newest first (ties by id).
+  { version: 4, name: 'runs_by_created', sql: `CREATE INDEX runs_by_created ON runs (created_at, id);` },
 ];
 

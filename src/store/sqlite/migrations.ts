@@ -184,4 +184,11 @@ CREATE INDEX logs_by_session ON logs (session_id, ts, seq) WHERE session_id IS N
 CREATE INDEX logs_by_severity ON logs (severity, ts) WHERE severity >= 3;
 `,
   },
+  {
+    // 5 is another branch's. Lists sort by creation time, newest first (ties by id): the cursor's
+    // row-value comparison and the order read this index.
+    version: 6,
+    name: 'runs_by_created',
+    sql: `CREATE INDEX runs_by_created ON runs (created_at, id);`,
+  },
 ];
