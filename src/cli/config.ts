@@ -4,12 +4,19 @@
  * working directory), then defaults. The only module that reads env and config files.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { defaultDataDir } from '../create-engine.js';
-import { formatPath } from '../core/plan/parse.js';
+import type { z } from 'zod';
+import { formatPath } from '../core/plan/format-path.js';
+import { defaultDataDir } from '../runtime/data-dir.js';
 import { UsageError } from './errors.js';
+
+/**
+ * The YAML parser and the schema library load only when a config file exists: commands in a
+ * directory without one (`tutti list`) start without them. Loaded synchronously (their CommonJS
+ * builds) because settings are resolved synchronously.
+ */
+const requireLazily = createRequire(import.meta.url);
 
 /** Options every store-using command accepts. */
 export interface StoreFlags {
@@ -18,17 +25,18 @@ export interface StoreFlags {
   config?: string;
 }
 
-const configSchema = z.strictObject({
-  dataDir: z.string().optional(),
-  db: z.string().optional(),
-  concurrency: z.number().int().positive().nullable().optional(),
-  shellConcurrency: z.number().int().positive().nullable().optional(),
-  killGraceMs: z.number().int().min(0).max(600_000).optional(),
-  leaseMs: z.number().int().min(100).optional(),
-  agents: z.array(z.unknown()).default([]),
-});
+const makeConfigSchema = (zod: typeof z) =>
+  zod.strictObject({
+    dataDir: zod.string().optional(),
+    db: zod.string().optional(),
+    concurrency: zod.number().int().positive().nullable().optional(),
+    shellConcurrency: zod.number().int().positive().nullable().optional(),
+    killGraceMs: zod.number().int().min(0).max(600_000).optional(),
+    leaseMs: zod.number().int().min(100).optional(),
+    agents: zod.array(zod.unknown()).default([]),
+  });
 
-export type CliConfig = z.infer<typeof configSchema>;
+export type CliConfig = z.infer<ReturnType<typeof makeConfigSchema>>;
 
 export interface ResolvedCliSettings {
   dataDir: string;
@@ -42,15 +50,15 @@ const CONFIG_NAMES = ['tutti.config.yaml', 'tutti.config.yml', 'tutti.config.jso
 function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, cwd: string): { config: CliConfig; path: string | null } {
   const explicit = path ?? (env.TUTTI_CONFIG || undefined);
   const found = explicit ? resolve(cwd, explicit) : CONFIG_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
-  if (!found) return { config: configSchema.parse({}), path: null };
+  if (!found) return { config: { agents: [] }, path: null };
   let raw: unknown;
   try {
     const text = readFileSync(found, 'utf8');
-    raw = found.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = found.endsWith('.json') ? JSON.parse(text) : (requireLazily('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new UsageError(`cannot read config ${found}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const r = configSchema.safeParse(raw ?? {});
+  const r = makeConfigSchema((requireLazily('zod') as typeof import('zod')).z).safeParse(raw ?? {});
   if (!r.success) throw new UsageError(`invalid config ${found}: ${r.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
   return { config: r.data, path: found };
 }

@@ -17,6 +17,7 @@ import type { AgentInput, Plan, PlanInput, TaskSpec } from './plan/schema.js';
 import { checkPlan, normalisePlan, type ValidatedPlan } from './plan/validate.js';
 import { recoverStranded } from './recovery.js';
 import { interruptionOf } from './interrupted.js';
+import { listRunSummaries } from './run-list.js';
 import { buildRunView, runCounts, runSummary, type RunSummary, type RunView } from './run-view.js';
 import type { EngineRuntime } from './runtime.js';
 import { capableAgents, createChooser, type AcceptsFn, type Chooser } from './scheduler/select.js';
@@ -399,16 +400,7 @@ export class Engine {
    * `interrupted` from the workers' heartbeats.
    */
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
-    const runs = await this.#store.listRuns(filter);
-    if (!runs.length) return [];
-    const open = runs.filter((r) => r.status === 'queued' || r.status === 'running').map((r) => r.id);
-    const [counts, running, workers] = await Promise.all([
-      this.#store.countTasksOfRuns(runs.map((r) => r.id)),
-      open.length ? this.#store.listRunningAttempts(open) : Promise.resolve([]),
-      open.length ? this.#store.listWorkers() : Promise.resolve([]),
-    ]);
-    const now = this.#deps.runtime.now();
-    return runs.map((r) => runSummary(r, runCounts(counts.get(r.id) ?? {}), interruptionOf(r, running.filter((a) => a.runId === r.id), workers, now)));
+    return listRunSummaries(this.#store, filter, this.#deps.runtime.now());
   }
 
   /** The summary of one run (its counts from its tasks; a run this call returns from is held or ended). */

@@ -7,7 +7,7 @@
 import type { AttemptError, AttemptRecord, RunStatus } from '../../core/model.js';
 import { isTerminalRunStatus } from '../../core/model.js';
 import { endedRunOutcome } from '../../core/run-outcome.js';
-import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/schema.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/defaults.js';
 import { rateLimitedUntil, retryAt } from '../../core/scheduler/retry.js';
 import { decodeSpec, fromJsonList, toJson, toJsonList } from '../codec.js';
 import type { AttemptFinish, FinishOutcome } from '../types.js';

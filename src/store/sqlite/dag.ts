@@ -5,7 +5,7 @@
  */
 import type { AttemptRecord, RunStatus } from '../../core/model.js';
 import { isTerminalRunStatus } from '../../core/model.js';
-import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/schema.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/defaults.js';
 import { endedRunOutcome } from '../../core/run-outcome.js';
 import { toAttempt, type AttemptRow, type RunStateRow } from './rows.js';
 import type { Tx } from './tx.js';
