@@ -4,7 +4,7 @@
  * 2 bad usage or invalid input (one line on stderr), 130 interrupted.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { closest, distance } from 'fastest-levenshtein';
 import { isTuttiError, PlanValidationError, type ErrorCode } from '../core/errors.js';
 import { EXIT, UsageError } from './errors.js';
@@ -155,7 +155,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         terms.set(nameOf(term), term);
       }
     }
-    program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? cmd.name() });
+    const standard = new Help();
+    program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? standard.subcommandTerm(cmd) });
     return program;
   }
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
