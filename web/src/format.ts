@@ -10,7 +10,7 @@ export const STATUS_COLOURS: Record<string, string> = {
   completed: '#22c55e',
   failed: '#ef4444',
   cancelled: '#6b7280',
-  skipped: '#d1d5db',
+  skipped: '#cbd5e1',
   blocked: '#f59e0b',
   awaiting_approval: '#a855f7',
   expired: '#78716c',

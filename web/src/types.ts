@@ -21,6 +21,18 @@ export interface AttemptView {
   summary: string | null;
   output: unknown;
   outputRef: string | null;
+  usage: Usage | null;
+  logPath: string | null;
+}
+
+/** Tokens and cost an agent reported for an attempt. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** USD. */
+  costUsd?: number;
 }
 
 export interface TaskView {
@@ -49,6 +61,13 @@ export interface RunCounts {
   cancelled: number;
 }
 
+/** Set when the status says queued or running but no live engine holds the run. */
+export interface Interruption {
+  reason: string;
+  /** `resume with: tutti resume` */
+  hint: string;
+}
+
 export interface RunSummary {
   id: string;
   name: string;
@@ -58,7 +77,10 @@ export interface RunSummary {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  updatedAt: string;
+  /** Tasks ended / total, percent: how far, not how well (use counts). */
   progress: number;
+  interrupted: Interruption | null;
   error: string | null;
   counts: RunCounts;
   metadata: Record<string, unknown>;

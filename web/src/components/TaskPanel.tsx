@@ -1,6 +1,7 @@
-/** The selected task: status, why it waits, its attempts, and the live tail of an attempt's log. */
+/** The selected task: status, why it waits, its attempts, and the live tail of an attempt's log (following new output unless scrolled up). */
 import { useEffect, useState } from 'react';
 import { api } from '../api';
+import { useFollowScroll } from '../follow';
 import { describeBlocked, duration, time } from '../format';
 import type { LogChunk, TaskView } from '../types';
 import { StatusBadge } from './StatusBadge';
@@ -34,8 +35,9 @@ function LogTail({ runId, taskId, attempt, running }: { runId: string; taskId: s
       if (timer) clearTimeout(timer);
     };
   }, [runId, taskId, attempt, running]);
+  const { ref, onScroll } = useFollowScroll<HTMLPreElement>(text);
   return (
-    <pre className="log" data-testid="task-log">
+    <pre className="log" data-testid="task-log" ref={ref} onScroll={onScroll}>
       {text || (running ? '(no output yet)' : '(no output logged; in-process drivers stream their lines to the live log)')}
     </pre>
   );

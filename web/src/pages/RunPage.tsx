@@ -5,6 +5,7 @@ import { ApprovalPanel } from '../components/ApprovalPanel';
 import { Artifacts } from '../components/Artifacts';
 import { Dag } from '../components/Dag';
 import { LiveLog, type LogLine } from '../components/LiveLog';
+import { OutcomeBar, outcomeText, shownStatus } from '../components/Outcome';
 import { StatusBadge } from '../components/StatusBadge';
 import { TaskPanel } from '../components/TaskPanel';
 import { duration } from '../format';
@@ -74,7 +75,7 @@ export function RunPage({ runId }: { runId: string }) {
     <section className="run-page">
       <div className="page-head">
         <h1>{v.name || v.id}</h1>
-        <StatusBadge status={v.status} />
+        <StatusBadge status={shownStatus(v)} />
         <span className="muted mono" data-testid="run-id">
           {v.id}
         </span>
@@ -85,20 +86,19 @@ export function RunPage({ runId }: { runId: string }) {
           </button>
         )}
       </div>
-      <div className="run-summary" data-testid="run-status" data-status={v.status}>
-        <div className="progress big">
-          <div style={{ width: `${v.progress}%` }} />
-        </div>
-        <span>{v.progress}%</span>
-        <span>
-          {v.counts.succeeded}/{v.counts.total} succeeded
+      <div className="run-summary" data-testid="run-status" data-status={v.status} data-shown={shownStatus(v)}>
+        <OutcomeBar counts={v.counts} big />
+        <span data-testid="run-outcome" className={v.counts.failed > 0 ? 'error' : undefined}>
+          {outcomeText(v.counts)}
         </span>
-        {v.counts.running > 0 && <span>{v.counts.running} running</span>}
-        {v.counts.failed > 0 && <span className="error">{v.counts.failed} failed</span>}
-        {v.counts.blocked > 0 && <span className="warn">{v.counts.blocked} blocked</span>}
-        <span className="muted">{duration(v.startedAt ?? v.createdAt, v.finishedAt)}</span>
+        <span className="muted">{duration(v.startedAt ?? v.createdAt, v.finishedAt ?? (v.interrupted ? v.updatedAt : null))}</span>
         {v.error && <span className="error">{v.error}</span>}
       </div>
+      {v.interrupted && (
+        <p className="interrupted-note" data-testid="run-interrupted">
+          Interrupted: {v.interrupted.reason}. Resume with: <code>tutti resume</code>
+        </p>
+      )}
       {v.approvals.length > 0 && <ApprovalPanel runId={v.id} approvals={v.approvals} tasks={v.tasks} onDone={run.refresh} />}
       <div className="run-body">
         <Dag tasks={v.tasks} selected={selected} onSelect={setSelected} />
