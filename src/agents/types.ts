@@ -26,6 +26,12 @@ export interface AgentRecord {
   config: Record<string, unknown>;
   /** Attempts running now, across every worker sharing the store. */
   running: number;
+  /**
+   * The run this agent belongs to (agents a run declared with `scope: run`, such as those
+   * `--agent-cli` makes): only that run's tasks may use it, and it is removed once the run ended.
+   * Null or absent: any run's tasks may use it.
+   */
+  runId?: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -36,6 +36,12 @@ export interface PersistedEventPayloads {
   'attempt:failed': { kind: AttemptErrorKind; message: string; exitCode?: number | null; ms: number };
   'attempt:cancelled': { ms: number };
   'attempt:interrupted': { reason: string };
+  /** The task's branch joined the merge queue of `target` (entry id `entry`); the event's task is the one whose work is merged. */
+  'merge:queued': { entry: number; target: string; branch: string; head: string; by: { taskId: string; attempt: number } };
+  /** The entry's turn came: its branch is being brought onto the current target. */
+  'merge:started': { entry: number; target: string };
+  /** The entry ended: `merged` (with the target's new commit), `conflict`, `failed` or `abandoned`. */
+  'merge:finished': { entry: number; target: string; status: 'merged' | 'conflict' | 'failed' | 'abandoned'; sha?: string | null; message: string };
 }
 
 export type PersistedEventType = keyof PersistedEventPayloads;

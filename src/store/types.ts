@@ -23,6 +23,7 @@ import type {
 } from '../core/model.js';
 import type { PlannedTask } from '../core/plan/validate.js';
 import type { Chooser } from '../core/scheduler/select.js';
+import type { CoordinationStore } from './coordination-types.js';
 import type { MemoryStore } from './memory-types.js';
 import type { StateStore } from './state-types.js';
 
@@ -295,8 +296,11 @@ export interface LogStore {
   pruneLogs(retention: LogRetention): Promise<number>;
 }
 
-/** Everything tutti persists; the state and memory parts are in `state-types.ts` and `memory-types.ts`. */
-export interface Store extends StateStore, MemoryStore, LogStore {
+/**
+ * Everything tutti persists; the state, memory and coordination (merge queue, quota ledger) parts
+ * are in `state-types.ts`, `memory-types.ts` and `coordination-types.ts`.
+ */
+export interface Store extends StateStore, MemoryStore, LogStore, CoordinationStore {
   /** `sqlite`, `postgres`… */
   readonly kind: string;
   /** Applies pending numbered migrations. Idempotent. */
@@ -382,6 +386,8 @@ export interface Store extends StateStore, MemoryStore, LogStore {
   setAgentStatus(id: string, status: AgentStatus, now: number): Promise<AgentRecord | null>;
   /** @returns false when no such agent. */
   removeAgent(id: string): Promise<boolean>;
+  /** Removes agents that belong to a run that has ended (and run nothing). @returns how many. */
+  pruneRunAgents(): Promise<number>;
 
   stats(): Promise<StoreStats>;
 }

@@ -14,6 +14,7 @@ import { approvalTests } from './approvals.js';
 import { blockingTests } from './blocking.js';
 import { cancelTests } from './cancel.js';
 import { claimTests } from './claim.js';
+import { coordinationTests } from './coordination.js';
 import { eventTests } from './events.js';
 import { failureTests } from './failure.js';
 import { createSuiteContext, unknownSkips, type StoreConformanceInit } from './harness.js';
@@ -44,6 +45,7 @@ export function describeStoreConformance(init: StoreConformanceInit): void {
     stateTests(ctx);
     memoryTests(ctx);
     logTests(ctx);
+    coordinationTests(ctx);
     const unknown = unknownSkips(init, used);
     it('the skip list names only tests of the suite', () => {
       expect(unknown).toEqual([]);

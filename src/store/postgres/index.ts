@@ -17,11 +17,13 @@ import type { AttemptRecord, AttemptRef, EventRecord, RunRecord, RunStatus, Task
 import { isTerminalRunStatus } from '../../core/model.js';
 import type { MemoryHit, MemoryListFilter, MemoryModelInfo, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } from '../state-types.js';
+import type { MergeEnd, MergeEntry, MergeFilter, MergeTurn, NewMerge, QuotaRecord } from '../coordination-types.js';
 import type { AgentUpsert, ApprovalDecision, ApprovalOutcome, CancelResult, ClaimRequest, ClaimResult, FinishOutcome, NewRun, RunFilter, Store, StoreStats, WorkerRecord } from '../types.js';
 import { EVENT_ID_STRIDE, toAgent, toAttempt, eventsAfter, toRun, toTask, toWorker, type AgentRow, type AttemptRow, type EventRow, type RunRow, type TaskRow, type WorkerRow } from '../sqlite/rows.js';
 import { decideTx, expireTx } from './approvals.js';
 import { claimTx, prepareInline, type ClaimPrep } from './claim.js';
 import { addTasksTx, createOrFind, type CreateOutcome } from './create.js';
+import * as coordination from './coordination.js';
 import * as logs from './logs.js';
 import * as memory from './memory.js';
 import { LOCK_NAMESPACE, MIGRATION_LOCK, PG_MIGRATIONS } from './migrations.js';
@@ -555,12 +557,12 @@ export class PostgresStore implements Store {
       for (const a of agents) {
         await query(
           c,
-          `INSERT INTO agents (id, name, type, driver, capabilities, max_concurrency, priority, status, config, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+          `INSERT INTO agents (id, name, type, driver, capabilities, max_concurrency, priority, status, config, run_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, driver = excluded.driver, capabilities = excluded.capabilities,
              max_concurrency = excluded.max_concurrency, priority = excluded.priority, status = excluded.status, config = excluded.config,
-             updated_at = excluded.updated_at, version = agents.version + 1`,
-          [a.id, a.name, a.type, a.driver, JSON.stringify(a.capabilities), a.maxConcurrency, a.priority, a.status, JSON.stringify(a.config), now],
+             run_id = excluded.run_id, updated_at = excluded.updated_at, version = agents.version + 1`,
+          [a.id, a.name, a.type, a.driver, JSON.stringify(a.capabilities), a.maxConcurrency, a.priority, a.status, JSON.stringify(a.config), now, a.runId ?? null],
         );
       }
     });
@@ -582,6 +584,51 @@ export class PostgresStore implements Store {
 
   async removeAgent(id: string): Promise<boolean> {
     return (await this.#read(`DELETE FROM agents WHERE id = $1 RETURNING 1`, [id])).length > 0;
+  }
+
+  async pruneRunAgents(): Promise<number> {
+    const rows = await this.#read(
+      `DELETE FROM agents a WHERE a.run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM attempts t WHERE t.agent_id = a.id AND t.status = 'running')
+         AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = a.run_id AND r.status IN ('queued', 'running', 'awaiting_approval')) RETURNING 1`,
+    );
+    return rows.length;
+  }
+
+  // --- coordination: merge queue and quota ledger (see coordination.ts) ----------------------
+
+  async enqueueMerge(merge: NewMerge): Promise<{ entry: MergeEntry; events: EventRecord[] }> {
+    const { result, events } = await this.#write(merge.now, (tx) => coordination.enqueueMergeTx(tx, merge));
+    return { entry: result, events };
+  }
+
+  async acquireMerge(id: number, now: number): Promise<MergeTurn> {
+    const { result, events } = await this.#write(now, (tx) => coordination.acquireMergeTx(tx, id));
+    return { ...result, events };
+  }
+
+  async finishMerge(id: number, end: { status: MergeEnd; message: string; mergedSha?: string | null }, now: number): Promise<{ entry: MergeEntry; events: EventRecord[] }> {
+    const { result, events } = await this.#write(now, (tx) => coordination.finishMergeTx(tx, id, end));
+    return { entry: result, events };
+  }
+
+  async listMerges(filter?: MergeFilter): Promise<MergeEntry[]> {
+    await this.#ready();
+    return coordination.listMerges(this.#p, filter);
+  }
+
+  async listQuotas(): Promise<QuotaRecord[]> {
+    await this.#ready();
+    return coordination.listQuotas(this.#p);
+  }
+
+  async recordQuota(record: QuotaRecord): Promise<void> {
+    await this.#ready();
+    await coordination.recordQuota(this.#p, record);
+  }
+
+  async clearQuota(cli: string, account: string): Promise<boolean> {
+    await this.#ready();
+    return coordination.clearQuota(this.#p, cli, account);
   }
 
   async stats(): Promise<StoreStats> {

@@ -20,6 +20,8 @@ export const LOCK_NAMESPACE = 0x7475_7474; // "tutt"
 export const MIGRATION_LOCK = 1;
 /** Held from the event insert to the commit, so event ids grow in commit order. */
 export const EVENTS_LOCK = 2;
+/** The second key of a merge queue's lock is `hashtext(repo || target)`: acquiring a turn is serialised per queue. */
+export const MERGE_QUEUE_LOCK_NAMESPACE = 0x7475_6d71; // "tumq"
 
 /** Migration 2: the orchestration logs (`logs.ts`). */
 const LOGS_MIGRATION_SQL = `
@@ -225,7 +227,46 @@ CREATE INDEX memories_tsv ON memories USING GIN (tsv);
 `,
   },
   { version: 2, name: 'logs', sql: LOGS_MIGRATION_SQL },
-  // 3 is another branch's. Lists sort by creation time, newest first (ties by id).
+  {
+    version: 3,
+    name: 'coordination',
+    sql: `
+CREATE TABLE merge_queue (
+  id            BIGSERIAL PRIMARY KEY,
+  repo          TEXT NOT NULL,
+  target        TEXT NOT NULL,
+  run_id        TEXT COLLATE "C" NOT NULL,
+  task_id       TEXT NOT NULL,
+  owner_task_id TEXT NOT NULL,
+  owner_attempt INTEGER NOT NULL,
+  branch        TEXT NOT NULL,
+  head          TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  enqueued_at   BIGINT NOT NULL,
+  started_at    BIGINT,
+  finished_at   BIGINT,
+  merged_sha    TEXT,
+  message       TEXT
+);
+CREATE INDEX merge_queue_open ON merge_queue (repo, target, id) WHERE status IN ('queued', 'merging');
+CREATE INDEX merge_queue_by_run ON merge_queue (run_id, id);
+CREATE UNIQUE INDEX merge_queue_owner ON merge_queue (run_id, owner_task_id, owner_attempt);
+CREATE TABLE cli_quotas (
+  cli        TEXT NOT NULL,
+  account    TEXT NOT NULL,
+  state      TEXT NOT NULL,
+  until      BIGINT NOT NULL,
+  known      BOOLEAN NOT NULL,
+  message    TEXT NOT NULL,
+  strikes    INTEGER NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (cli, account)
+);
+ALTER TABLE agents ADD COLUMN run_id TEXT COLLATE "C";
+CREATE INDEX agents_by_run ON agents (run_id) WHERE run_id IS NOT NULL;
+`,
+  },
+  // Lists sort by creation time, newest first (ties by id).
   { version: 4, name: 'runs_by_created', sql: `CREATE INDEX runs_by_created ON runs (created_at, id);` },
 ];
 

@@ -45,6 +45,8 @@ import * as memory from './memory.js';
 import { maintainIndex } from './memory-index.js';
 import * as state from './state.js';
 import * as logs from './logs.js';
+import * as coordination from './coordination.js';
+import type { MergeEnd, MergeEntry, MergeFilter, MergeTurn, NewMerge, QuotaRecord } from '../coordination-types.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. Parent directories are created. */
@@ -352,6 +354,7 @@ export class SqliteStore implements Store {
             priority: a.priority,
             status: a.status,
             config: JSON.stringify(a.config),
+            run_id: a.runId ?? null,
             now,
           });
         }
@@ -377,6 +380,10 @@ export class SqliteStore implements Store {
 
   async removeAgent(id: string): Promise<boolean> {
     return this.#stmts.deleteAgent.run(id).changes > 0;
+  }
+
+  async pruneRunAgents(): Promise<number> {
+    return this.#stmts.pruneRunAgents.run().changes;
   }
 
   async stats(): Promise<StoreStats> {
@@ -461,6 +468,39 @@ export class SqliteStore implements Store {
 
   async maintainMemoryIndex(): Promise<void> {
     await maintainIndex(this.#memoryDb);
+  }
+
+  // --- coordination: merge queue and quota ledger (see coordination.ts) ----------------------
+
+  async enqueueMerge(merge: NewMerge): Promise<{ entry: MergeEntry; events: EventRecord[] }> {
+    const { result, events } = this.#write(merge.now, (tx) => coordination.enqueueMergeTx(this.#database, tx, merge));
+    return { entry: result, events };
+  }
+
+  async acquireMerge(id: number, now: number): Promise<MergeTurn> {
+    const { result, events } = this.#write(now, (tx) => coordination.acquireMergeTx(this.#database, tx, id));
+    return { ...result, events };
+  }
+
+  async finishMerge(id: number, end: { status: MergeEnd; message: string; mergedSha?: string | null }, now: number): Promise<{ entry: MergeEntry; events: EventRecord[] }> {
+    const { result, events } = this.#write(now, (tx) => coordination.finishMergeTx(this.#database, tx, id, end));
+    return { entry: result, events };
+  }
+
+  async listMerges(filter?: MergeFilter): Promise<MergeEntry[]> {
+    return coordination.listMerges(this.#memoryDb, filter);
+  }
+
+  async listQuotas(): Promise<QuotaRecord[]> {
+    return coordination.listQuotas(this.#memoryDb);
+  }
+
+  async recordQuota(record: QuotaRecord): Promise<void> {
+    coordination.recordQuota(this.#memoryDb, record);
+  }
+
+  async clearQuota(cli: string, account: string): Promise<boolean> {
+    return coordination.clearQuota(this.#memoryDb, cli, account);
   }
 
   // --- logs (seed 003's orchestration logger; see logs.ts) ----------------------------------

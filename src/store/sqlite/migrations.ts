@@ -185,7 +185,50 @@ CREATE INDEX logs_by_severity ON logs (severity, ts) WHERE severity >= 3;
 `,
   },
   {
-    // 5 is another branch's. Lists sort by creation time, newest first (ties by id): the cursor's
+    version: 5,
+    name: 'coordination',
+    sql: `
+-- The merge queue: merges into one (repo, target) branch happen one at a time, in id order.
+-- An entry belongs to the attempt (run_id, owner_task_id, owner_attempt) doing the merge.
+CREATE TABLE merge_queue (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  repo          TEXT NOT NULL,
+  target        TEXT NOT NULL,
+  run_id        TEXT NOT NULL,
+  task_id       TEXT NOT NULL,
+  owner_task_id TEXT NOT NULL,
+  owner_attempt INTEGER NOT NULL,
+  branch        TEXT NOT NULL,
+  head          TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  enqueued_at   INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER,
+  merged_sha    TEXT,
+  message       TEXT
+);
+CREATE INDEX merge_queue_open ON merge_queue (repo, target, id) WHERE status IN ('queued', 'merging');
+CREATE INDEX merge_queue_by_run ON merge_queue (run_id, id);
+CREATE UNIQUE INDEX merge_queue_owner ON merge_queue (run_id, owner_task_id, owner_attempt);
+-- The quota ledger: a CLI (per account) is not called before 'until' (epoch ms).
+CREATE TABLE cli_quotas (
+  cli        TEXT NOT NULL,
+  account    TEXT NOT NULL,
+  state      TEXT NOT NULL,
+  until      INTEGER NOT NULL,
+  known      INTEGER NOT NULL,
+  message    TEXT NOT NULL,
+  strikes    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (cli, account)
+);
+-- Agents that belong to one run (e.g. made by --agent-cli): only that run's tasks may use them.
+ALTER TABLE agents ADD COLUMN run_id TEXT;
+CREATE INDEX agents_by_run ON agents (run_id) WHERE run_id IS NOT NULL;
+`,
+  },
+  {
+    // Lists sort by creation time, newest first (ties by id): the cursor's
     // row-value comparison and the order read this index.
     version: 6,
     name: 'runs_by_created',

@@ -156,6 +156,8 @@ export interface AgentRow {
   status: AgentStatus;
   config: string;
   running: number;
+  /** Set for agents that belong to one run. */
+  run_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -335,6 +337,7 @@ export function toAgent(r: AgentRow): AgentRecord {
     running: r.running,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(r.run_id ? { runId: r.run_id } : {}),
   };
 }
 

@@ -132,11 +132,13 @@ const SQL = {
   allAgents: `SELECT * FROM agents ORDER BY id`,
   agentLoads: `SELECT id, running, version FROM agents ORDER BY id`,
   agentById: `SELECT * FROM agents WHERE id = ?`,
-  upsertAgent: `INSERT INTO agents (id, name, type, driver, capabilities, max_concurrency, priority, status, config, created_at, updated_at)
-                VALUES (@id, @name, @type, @driver, @capabilities, @max_concurrency, @priority, @status, @config, @now, @now)
+  upsertAgent: `INSERT INTO agents (id, name, type, driver, capabilities, max_concurrency, priority, status, config, run_id, created_at, updated_at)
+                VALUES (@id, @name, @type, @driver, @capabilities, @max_concurrency, @priority, @status, @config, @run_id, @now, @now)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, driver = excluded.driver,
                   capabilities = excluded.capabilities, max_concurrency = excluded.max_concurrency, priority = excluded.priority,
-                  status = excluded.status, config = excluded.config, updated_at = excluded.updated_at, version = agents.version + 1`,
+                  status = excluded.status, config = excluded.config, run_id = excluded.run_id, updated_at = excluded.updated_at, version = agents.version + 1`,
+  pruneRunAgents: `DELETE FROM agents WHERE run_id IS NOT NULL AND running = 0
+                     AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = agents.run_id AND r.status IN ('queued', 'running', 'awaiting_approval'))`,
   agentLoad: `UPDATE agents SET running = MAX(0, running + ?) WHERE id = ?`,
   agentStatus: `UPDATE agents SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
   deleteAgent: `DELETE FROM agents WHERE id = ?`,
