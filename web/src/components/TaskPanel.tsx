@@ -4,7 +4,13 @@ import { api } from '../api';
 import { useFollowScroll } from '../follow';
 import { describeBlocked, duration, time } from '../format';
 import type { LogChunk, TaskView } from '../types';
+import { reviewHref } from '../pages/ReviewPage';
 import { StatusBadge } from './StatusBadge';
+
+/** A coding attempt that recorded commits (its output names the attempt's ref). */
+function hasCommits(output: unknown): boolean {
+  return typeof output === 'object' && output !== null && typeof (output as { attemptRef?: unknown }).attemptRef === 'string';
+}
 
 const MAX_LOG_CHARS = 200_000;
 
@@ -96,6 +102,18 @@ export function TaskPanel({ runId, task }: { runId: string; task: TaskView | und
         </p>
       )}
       {current?.summary && <p className="muted">{current.summary}</p>}
+      {current && hasCommits(current.output) && (
+        <p>
+          <a className="review-link" data-testid="review-link" href={reviewHref(runId, task.id, current.n)}>
+            Review attempt #{current.n}: diff, transcript, cost →
+          </a>
+        </p>
+      )}
+      {current?.usage && (current.usage.costUsd !== undefined || current.usage.inputTokens !== undefined) && (
+        <p className="muted" data-testid="attempt-usage">
+          {(current.usage.inputTokens ?? 0) + (current.usage.outputTokens ?? 0)} tokens{current.usage.costUsd !== undefined ? ` · $${current.usage.costUsd.toFixed(4)}` : ''}
+        </p>
+      )}
       {shown !== null && <LogTail runId={runId} taskId={task.id} attempt={shown} running={current?.status === 'running'} />}
     </aside>
   );

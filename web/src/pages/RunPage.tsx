@@ -4,13 +4,14 @@ import { api, followStream } from '../api';
 import { ApprovalPanel } from '../components/ApprovalPanel';
 import { Artifacts } from '../components/Artifacts';
 import { Dag } from '../components/Dag';
+import { BudgetLine, spentText } from '../components/review/Cost';
 import { LiveLog, type LogLine } from '../components/LiveLog';
 import { OutcomeBar, outcomeText, shownStatus } from '../components/Outcome';
 import { StatusBadge } from '../components/StatusBadge';
 import { TaskPanel } from '../components/TaskPanel';
 import { duration } from '../format';
 import { useResource } from '../hooks';
-import { TERMINAL_RUN, type Artifact, type EventRecord, type RunView } from '../types';
+import { TERMINAL_RUN, type Artifact, type EventRecord, type RunReview, type RunView } from '../types';
 
 const MAX_LINES = 2000;
 
@@ -34,6 +35,7 @@ export function RunPage({ runId }: { runId: string }) {
   const base = `/api/v1/runs/${encodeURIComponent(runId)}`;
   const run = useResource((signal) => api<RunView>(base, { signal }), [runId]);
   const artifacts = useResource((signal) => api<{ artifacts: Artifact[] }>(`${base}/artifacts`, { signal }), [runId], 0, 1000);
+  const review = useResource((signal) => api<RunReview>(`${base}/review`, { signal }), [runId], 0, 1000);
   const [selected, setSelected] = useState<string | null>(null);
   const [lines, setLines] = useState<LogLine[]>([]);
   const [live, setLive] = useState(false);
@@ -50,7 +52,10 @@ export function RunPage({ runId }: { runId: string }) {
         onEvent: (e) => {
           push({ ts: e.ts, kind: 'event', text: eventText(e), level: levelOf(e.type) });
           run.refresh();
-          if (e.type.startsWith('attempt:') || e.type.startsWith('run:')) artifacts.refresh();
+          if (e.type.startsWith('attempt:') || e.type.startsWith('run:')) {
+            artifacts.refresh();
+            review.refresh();
+          }
         },
         onOutput: (o) => push({ ts: Date.now(), kind: 'output', text: `[${o.taskId}#${o.attempt}] ${o.text}`, level: o.stream === 'stderr' ? 'warn' : 'info' }),
         onStatus: (on) => {
@@ -61,7 +66,7 @@ export function RunPage({ runId }: { runId: string }) {
       c.signal,
     );
     return () => c.abort();
-  }, [base, run.refresh, artifacts.refresh]);
+  }, [base, run.refresh, artifacts.refresh, review.refresh]);
 
   const v = run.data;
   if (!v) return <section>{run.error ? <p className="error">{run.error}</p> : <p className="muted">Loading…</p>}</section>;
@@ -94,6 +99,16 @@ export function RunPage({ runId }: { runId: string }) {
         <span className="muted">{duration(v.startedAt ?? v.createdAt, v.finishedAt ?? (v.interrupted ? v.updatedAt : null))}</span>
         {v.error && <span className="error">{v.error}</span>}
       </div>
+      {review.data && (review.data.spent.tokens > 0 || review.data.spent.costUsd !== null) && (
+        <div className="cost-box" data-testid="run-cost">
+          <div>
+            Spent: <b>{spentText(review.data.spent)}</b>
+          </div>
+          {review.data.budgets.map((b) => (
+            <BudgetLine key={`${b.scope}:${b.taskId ?? b.agentId}`} budget={b} />
+          ))}
+        </div>
+      )}
       {v.interrupted && (
         <p className="interrupted-note" data-testid="run-interrupted">
           Interrupted: {v.interrupted.reason}. Resume with: <code>tutti resume</code>
