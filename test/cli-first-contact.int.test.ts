@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collect, runCli, startCli, tempDir } from './helpers/cli.js';
 
-const ANSI = /\x1b\[[0-9;]*m/g;
+/** What these tests read of `tutti status --json` and `tutti list --json`. */
+interface View {
+  id: string;
+  status: string;
+  error: string | null;
+  counts: Record<string, number>;
+  interrupted: { reason: string; hint: string } | null;
+}
 
 function plan(dir: string, name: string, body: unknown): string {
   const path = join(dir, name);
@@ -17,11 +24,11 @@ function plan(dir: string, name: string, body: unknown): string {
 }
 
 /** Polls `tutti status --json` until `ok` holds for the view (never a fixed sleep). */
-async function waitForView(dir: string, runId: string, ok: (v: Record<string, any>) => boolean): Promise<Record<string, any>> {
+async function waitForView(dir: string, runId: string, ok: (v: View) => boolean): Promise<View> {
   for (;;) {
     const r = await runCli(['status', runId, '--json'], { dataDir: dir });
     if (r.code === 0) {
-      const v = JSON.parse(r.stdout) as Record<string, any>;
+      const v = JSON.parse(r.stdout) as View;
       if (ok(v)) return v;
     }
     await new Promise((res) => setTimeout(res, 100));
@@ -68,7 +75,7 @@ describe('truthful status', () => {
     expect(r.stdout).toContain('status failed');
     expect(r.stdout).toContain('tasks 0/2 succeeded · 2 failed');
     expect(r.stdout).not.toMatch(/100%/);
-    const view = JSON.parse((await runCli(['status', 'both-fail', '--json'], { dataDir: dir })).stdout) as Record<string, any>;
+    const view = JSON.parse((await runCli(['status', 'both-fail', '--json'], { dataDir: dir })).stdout) as View;
     expect(view.status).toBe('failed');
     expect(view.error).toBe('every task failed or was skipped (2 failed)');
     expect(view.counts).toMatchObject({ total: 2, succeeded: 0, failed: 2 });
@@ -96,12 +103,12 @@ describe('truthful status', () => {
     expect((await runCli(['run', '--plan', file, '--run-id', 'waiting', '--detach'], { dataDir: dir })).code).toBe(0);
     expect((await runCli(['run', '--plan', file, '--run-id', 'stopped', '--detach'], { dataDir: dir })).code).toBe(0);
     expect((await runCli(['cancel', 'stopped'], { dataDir: dir })).code).toBe(0);
-    const runs = JSON.parse((await runCli(['list', '--json'], { dataDir: dir })).stdout) as Array<Record<string, any>>;
+    const runs = JSON.parse((await runCli(['list', '--json'], { dataDir: dir })).stdout) as View[];
     const byId = new Map(runs.map((r) => [r.id, r]));
     expect(byId.get('waiting')!.counts).toMatchObject({ total: 2, ready: 1, pending: 1, succeeded: 0 });
     expect(byId.get('stopped')!.counts).toMatchObject({ total: 2, cancelled: 2, succeeded: 0 });
     // The list's counts are the run view's.
-    const view = JSON.parse((await runCli(['status', 'stopped', '--json'], { dataDir: dir })).stdout) as Record<string, any>;
+    const view = JSON.parse((await runCli(['status', 'stopped', '--json'], { dataDir: dir })).stdout) as View;
     expect(byId.get('stopped')!.counts).toEqual(view.counts);
   });
 
@@ -113,7 +120,7 @@ describe('truthful status', () => {
     await waitForView(dir, 'cut', (v) => v.counts.running === 1);
     child.kill('SIGINT');
     expect((await done).code).toBe(130);
-    const view = JSON.parse((await runCli(['status', 'cut', '--json'], { dataDir: dir })).stdout) as Record<string, any>;
+    const view = JSON.parse((await runCli(['status', 'cut', '--json'], { dataDir: dir })).stdout) as View;
     expect(view.status).toBe('running');
     expect(view.interrupted).toMatchObject({ hint: 'resume with: tutti resume' });
     const text = (await runCli(['status', 'cut'], { dataDir: dir })).stdout;
@@ -135,7 +142,7 @@ describe('truthful status', () => {
     await done;
     const view = await waitForView(dir, 'killed', (v) => v.interrupted !== null);
     expect(view.status).toBe('running');
-    expect(view.interrupted.reason).toMatch(/no live engine holds this run/);
+    expect(view.interrupted!.reason).toMatch(/no live engine holds this run/);
   });
 });
 
@@ -149,7 +156,7 @@ describe('lists', () => {
     expect(json.map((r) => r.id)).toEqual(['aaa-last', long, 'zzz-first']);
     const page = JSON.parse((await runCli(['list', '--json', '--limit', '1', '--before', long], { dataDir: dir })).stdout) as Array<{ id: string }>;
     expect(page.map((r) => r.id)).toEqual(['zzz-first']);
-    const lines = (await runCli(['list'], { dataDir: dir })).stdout.replace(ANSI, '').trimEnd().split('\n');
+    const lines = (await runCli(['list'], { dataDir: dir })).stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN\s+STATUS\s+TASKS\s+ELAPSED\s+CREATED\s+NAME$/);
     // Every row's status starts in the header's STATUS column.
     const col = lines[0]!.indexOf('STATUS');

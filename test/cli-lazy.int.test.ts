@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as mainModule from '../src/cli/main.js';
 import { describe, expect, it } from 'vitest';
 import { BIN, assertBuilt, tempDir } from './helpers/cli.js';
 
@@ -47,7 +48,7 @@ describe('CLI start-up', () => {
   });
 
   it('the help answered without the modules is the help of the loaded modules', async () => {
-    const { buildProgram } = (await import(pathToFileURL(join(BIN, '..', 'main.js')).href)) as typeof import('../src/cli/main.js');
+    const { buildProgram } = (await import(pathToFileURL(join(BIN, '..', 'main.js')).href)) as typeof mainModule;
     const light = await buildProgram(['--help']);
     const full = await buildProgram();
     expect(light.helpInformation()).toBe(full.helpInformation());

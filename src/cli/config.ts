@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import type * as yaml from 'yaml';
 import type { z } from 'zod';
 import { formatPath } from '../core/plan/format-path.js';
 import { defaultDataDir } from '../runtime/data-dir.js';
@@ -54,11 +55,11 @@ function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, cwd: strin
   let raw: unknown;
   try {
     const text = readFileSync(found, 'utf8');
-    raw = found.endsWith('.json') ? JSON.parse(text) : (requireLazily('yaml') as typeof import('yaml')).parse(text);
+    raw = found.endsWith('.json') ? JSON.parse(text) : (requireLazily('yaml') as typeof yaml).parse(text);
   } catch (e) {
     throw new UsageError(`cannot read config ${found}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const r = makeConfigSchema((requireLazily('zod') as typeof import('zod')).z).safeParse(raw ?? {});
+  const r = makeConfigSchema((requireLazily('zod') as { z: typeof z }).z).safeParse(raw ?? {});
   if (!r.success) throw new UsageError(`invalid config ${found}: ${r.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
   return { config: r.data, path: found };
 }

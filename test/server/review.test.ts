@@ -95,4 +95,12 @@ describe('review API', () => {
     expect(r.budgets.map((b: { scope: string }) => b.scope)).toEqual(['task', 'agent']);
     expect(r.merges).toEqual([]);
   });
+
+  it('documents the review endpoints in OpenAPI', async () => {
+    const { s } = await reviewedRun();
+    const spec = (await s.call('GET', '/openapi.json')).json as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const path of ['/api/v1/runs/{runId}/review', '/api/v1/runs/{runId}/tasks/{taskId}/attempts/{n}/diff', '/api/v1/runs/{runId}/tasks/{taskId}/attempts/{n}/transcript']) {
+      expect(Object.keys(spec.paths[path]?.get?.responses ?? {}), path).toContain('200');
+    }
+  });
 });

@@ -124,7 +124,7 @@ function Levels({ tasks, selected, onSelect }: { tasks: TaskView[]; selected: st
         return (
           <div key={level} className="dag-level" data-testid={`level-${level}`}>
             <div className="dag-level-head">
-              <b>Level {level + 1}</b> <span className="muted">{ids.length} tasks · {[...counts].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(' · ')}</span>
+              <b>Level {level + 1}</b> <span className="muted">{ids.length} task{ids.length === 1 ? '' : 's'} · {[...counts].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(' · ')}</span>
             </div>
             <div className="dag-level-tasks">
               {ids.map((id) => {
