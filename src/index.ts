@@ -84,7 +84,8 @@ export {
   checkPaths,
   splitCommandLine,
   runValidation,
-  mergeBack,
+  landBranch,
+  attemptRef,
   openPullRequest,
   type Workspace,
   type WorkspaceSpec,
@@ -93,6 +94,7 @@ export {
   type PathViolation,
   type ValidationResult,
   type PullRequestResult,
+  type LandResult,
 } from './workspace/index.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
 // PostgreSQL: pg is loaded on first use only (docs/scale-out.md).

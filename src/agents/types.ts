@@ -2,6 +2,7 @@
  * The agent and driver contracts. An agent is a registered worker identity; a driver is how its
  * attempts execute (ARCHITECTURE.md §7). The engine core depends on these interfaces only.
  */
+import type { MergeEnd, MergeEntry, QuotaRecord } from '../core/coordination.js';
 import type { AttemptError, Usage } from '../core/model.js';
 import type { TaskSpec } from '../core/plan/schema.js';
 
@@ -56,6 +57,8 @@ export interface AttemptContext {
   workDir: string;
   /** Absolute path where the driver writes the attempt's log (it creates the file when it has output). */
   logPath: string;
+  /** The log path of attempt `n` of the same task (e.g. the previous one, to read what it left). */
+  attemptLogPath?(n: number): string;
   /** Cap on log bytes kept; output past it is dropped with a marker. */
   maxLogBytes: number;
   /**
@@ -71,6 +74,27 @@ export interface AttemptContext {
   streamOutput: boolean;
   /** Reports a spawned process so a restarted engine can kill it if this process dies. */
   onProcess?(info: { pid: number }): void;
+  /** The merge queue and the CLI quota ledger, shared with every attempt of the store (absent in bare driver tests). */
+  coordination?: AttemptCoordination;
+}
+
+/**
+ * Coordination with other attempts, across processes and workers, through the engine's store
+ * (`core/coordination.ts`): merges into a branch one at a time in queue order, and what
+ * coding-agent CLIs said about their limits. Merge entries made here belong to this attempt.
+ */
+export interface AttemptCoordination {
+  /** Queues a merge of `branch` (at `head`) into `target`, owned by this attempt; queuing again returns the same entry. */
+  enqueueMerge(merge: { repo: string; target: string; taskId: string; branch: string; head: string }): Promise<MergeEntry>;
+  /** Asks for the entry's turn: position 0 means it is now `merging`. */
+  acquireMerge(id: number): Promise<{ entry: MergeEntry; position: number; ahead: MergeEntry | null }>;
+  finishMerge(id: number, end: { status: MergeEnd; message: string; mergedSha?: string | null }): Promise<MergeEntry>;
+  /** Entries of this attempt's run (of every run with `allRuns`), oldest first; at most the newest 500. */
+  listMerges(filter?: { taskId?: string; repo?: string; target?: string; open?: boolean; allRuns?: boolean }): Promise<MergeEntry[]>;
+  /** Every quota ledger record. */
+  quotas(): Promise<QuotaRecord[]>;
+  recordQuota(record: QuotaRecord): Promise<void>;
+  clearQuota(cli: string, account: string): Promise<void>;
 }
 
 /** What a driver reports when an attempt ends. */
@@ -134,6 +158,8 @@ export interface FunctionContext {
   signal: AbortSignal;
   /** A progress line (live only). */
   log(text: string): void;
+  /** The merge queue and quota ledger (see {@link AttemptCoordination}); absent outside an engine. */
+  coordination?: AttemptCoordination;
 }
 
 /** An in-process task function. */

@@ -3,7 +3,7 @@
  * the task timeout, aborts on cancel or shutdown, and turns every driver result into an
  * `AttemptFinish` for the next store transaction.
  */
-import type { AgentDriver, AttemptContext, AttemptResult, DriverRegistry } from '../agents/types.js';
+import type { AgentDriver, AttemptContext, AttemptCoordination, AttemptResult, DriverRegistry } from '../agents/types.js';
 import type { StartedAttempt, AttemptFinish } from '../store/types.js';
 import type { TypedEmitter } from './emitter.js';
 import { errorMessage } from './errors.js';
@@ -50,6 +50,8 @@ export interface AttemptRunnerDeps {
   onFinish(finish: AttemptFinish): void;
   /** Records the attempt's process id in the store. */
   onProcess(ref: AttemptRef, token: number, pid: number): void;
+  /** The merge queue and quota ledger for one attempt. */
+  coordination?(ref: AttemptRef): AttemptCoordination;
 }
 
 /** Longest stretch of driver starts before the event loop gets a turn, ms. */
@@ -155,6 +157,7 @@ export class AttemptRunner {
         agent,
         workDir,
         logPath: log.absolute,
+        attemptLogPath: (n) => runtime.attemptLogPath({ runId: attempt.runId, taskId: attempt.taskId, n }).absolute,
         maxLogBytes: options.maxLogBytes,
         env: {
           TUTTI_RUN_ID: attempt.runId,
@@ -167,6 +170,7 @@ export class AttemptRunner {
           ? (line) => emitter.emit('attempt:output', { runId: attempt.runId, taskId: attempt.taskId, attempt: attempt.n, ...line })
           : () => undefined,
         onProcess: ({ pid }) => this.deps.onProcess(attempt, attempt.token, pid),
+        ...(this.deps.coordination ? { coordination: this.deps.coordination({ runId: attempt.runId, taskId: attempt.taskId, n: attempt.n }) } : {}),
       };
       const hooks = this.deps.hooks;
       let stage = `driver '${driver.name}' threw`;

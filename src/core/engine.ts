@@ -5,6 +5,7 @@
  */
 import type { AgentRecord, AgentStatus, DriverRegistry, FunctionRegistry, TaskFunction } from '../agents/types.js';
 import type { AgentUpsert, ApprovalDecision, AttemptFinish, AttemptProcess, ClaimResult, CreateResult, NewRun, RunFilter, Store } from '../store/types.js';
+import { attemptCoordination } from './attempt-coordination.js';
 import { AttemptRunner, type AbortReason, type AttemptHooks } from './attempt-runner.js';
 import { TypedEmitter } from './emitter.js';
 import { TuttiError, errorMessage, isTuttiError } from './errors.js';
@@ -114,6 +115,7 @@ export class Engine {
         this.#pending.push(f);
         this.#scheduleTick();
       },
+      coordination: (ref) => attemptCoordination(this.#store, ref, () => deps.runtime.now(), (events) => this.#publish(events)),
       onProcess: (ref, token, pid) => {
         // Recorded with the next transaction, or within PID_RECORD_MS: a process that ends sooner
         // never costs a write of its own.
@@ -146,6 +148,7 @@ export class Engine {
     await this.#store.registerWorker({ id: this.workerId, host: runtime.host, pid: runtime.pid, leaseMs: this.options.leaseMs, startedAt: now, heartbeatAt: now });
     await this.#ensureAgents();
     this.#state = 'running';
+    this.#pruneRunAgents();
     await this.#recover(true);
     const next = await this.#store.nextReadyAt(now, this.#scope());
     if (next !== null) this.#wakeAt(next);
@@ -172,6 +175,7 @@ export class Engine {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     if (this.#polling) await this.#polling;
+    while (this.#pruning) await this.#pruning;
     if (this.#pidTimer) clearTimeout(this.#pidTimer);
     this.#pidTimer = null;
     if (this.#wake) clearTimeout(this.#wake.timer);
@@ -218,13 +222,15 @@ export class Engine {
       throw new TuttiError('ERR_INVALID_INPUT', `invalid run id '${options.runId}': use letters, digits, . _ : - (at most 128)`);
     }
     const v = await this.validatePlan(plan);
-    if (v.agents.length) {
-      await this.#store.upsertAgents(v.agents.map((a) => this.#deps.toAgent(a)), this.#deps.runtime.now());
-      await this.#store.unblockTasks(this.#deps.runtime.now());
-    }
     const now = this.#deps.runtime.now();
+    const runId = options.runId ?? newRunId(now);
+    const scoped = scopeRunAgents(v, runId);
+    if (v.agents.length) {
+      await this.#store.upsertAgents(v.agents.map((a) => ({ ...this.#deps.toAgent(a), ...(scoped.has(a.id) ? { id: scoped.get(a.id)!, runId } : {}) })), now);
+      await this.#store.unblockTasks(now);
+    }
     const newRun: NewRun = {
-      id: options.runId ?? newRunId(now),
+      id: runId,
       name: v.name,
       goal: v.goal,
       priority: v.priority,
@@ -234,7 +240,7 @@ export class Engine {
       idempotencyKey: options.idempotencyKey ?? null,
       workDir: options.workDir ?? this.options.workDir,
       createdAt: now,
-      tasks: v.tasks,
+      tasks: scoped.size ? v.tasks.map((t) => (t.spec.agent?.id !== undefined && scoped.has(t.spec.agent.id) ? { ...t, spec: { ...t.spec, agent: { ...t.spec.agent, id: scoped.get(t.spec.agent.id)! } } } : t)) : v.tasks,
     };
     if (this.#state !== 'running') {
       const { run, created, events } = await this.#store.createRun(newRun);
@@ -277,7 +283,7 @@ export class Engine {
     const local = v.tasks.map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => !existing.has(d)) }));
     await this.#ensureAgents();
     const agents = await this.#store.listAgents();
-    checkPlan({ ...v, tasks: local }, (t) => (t.spec.approval ? null : capableAgents(t.spec, agents, this.#accepts).reason));
+    checkPlan({ ...v, tasks: local }, (t) => (t.spec.approval ? null : capableAgents(t.spec, agents, this.#accepts, runId).reason));
     const { run, events } = await this.#store.addTasks(runId, v.tasks, this.#deps.runtime.now());
     this.#publish(events);
     this.#dirty = true;
@@ -491,9 +497,9 @@ export class Engine {
     void this.#agentsChanged();
   }
 
-  /** Whether some registered agent can run this task spec now (null) or why not. */
-  async explainNoAgent(spec: TaskSpec): Promise<string | null> {
-    return capableAgents(spec, await this.#store.listAgents(), this.#accepts).reason;
+  /** Whether some registered agent can run this task spec now (null) or why not. @param runId the task's run (its run-scoped agents count). */
+  async explainNoAgent(spec: TaskSpec, runId?: string): Promise<string | null> {
+    return capableAgents(spec, await this.#store.listAgents(), this.#accepts, runId).reason;
   }
 
   async #agentsChanged(): Promise<void> {
@@ -602,6 +608,7 @@ export class Engine {
         const reason = (e.data as { reason?: { kind: string; until?: number } } | null)?.reason;
         if (reason?.kind === 'rate_limited' && reason.until !== undefined) this.#wakeAt(reason.until);
       } else if (RUN_TERMINAL_EVENTS.has(e.type)) {
+        this.#pruneRunAgents();
         this.#ownRuns.delete(e.runId);
         this.#ended.add(e.runId);
         this.#runner.abortRun(e.runId, { kind: 'cancel' } satisfies AbortReason);
@@ -609,6 +616,28 @@ export class Engine {
       this.events.emit('event', e);
       this.events.emit(e.type as keyof EngineEventMap, e as never);
     }
+  }
+
+  #pruning: Promise<void> | null = null;
+  #pruneAgain = false;
+
+  /** Removes the agents of runs that ended (one store call at a time; coalesced). */
+  #pruneRunAgents(): void {
+    if (this.#pruning) {
+      this.#pruneAgain = true;
+      return;
+    }
+    this.#pruning = this.#store
+      .pruneRunAgents()
+      .then(() => undefined)
+      .catch((e: unknown) => this.#reportError(e, 'removing the agents of ended runs'))
+      .finally(() => {
+        this.#pruning = null;
+        if (this.#pruneAgain && this.#state !== 'stopped') {
+          this.#pruneAgain = false;
+          this.#pruneRunAgents();
+        }
+      });
   }
 
   #wakeAt(at: number): void {
@@ -729,3 +758,11 @@ export class Engine {
 }
 
 export type { RunStatus, AttemptRef };
+
+/**
+ * Ids of the plan's run-scoped agents (`scope: run`) in the store: `<id>@<runId>`, so every run has
+ * its own and a later run never picks up an earlier run's agent.
+ */
+function scopeRunAgents(plan: ValidatedPlan, runId: string): Map<string, string> {
+  return new Map(plan.agents.filter((a) => a.scope === 'run').map((a) => [a.id, `${a.id}@${runId}`]));
+}

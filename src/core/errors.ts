@@ -3,6 +3,7 @@
  * whose `code` is one of {@link ErrorCode}; messages say what to do about it.
  * Modelled on LangGraph's `lc_error_code` and Temporal's coded errors.
  */
+import type { AttemptErrorKind } from './model.js';
 
 /** Stable error codes. Never rename one: scripts and the REST API match on them. */
 export type ErrorCode =
@@ -124,6 +125,22 @@ export class RetryAfterError extends Error {
     super(message, options);
     this.name = 'RetryAfterError';
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * Thrown by a driver or function to fail the attempt with a classified error kind (a step that found
+ * a merge conflict fails with `merge_conflict`, a check with `validation_failed`), retryable unless
+ * `retryable: false`.
+ */
+export class AttemptFailure extends Error {
+  readonly kind: AttemptErrorKind;
+  readonly retryable: boolean;
+  constructor(kind: AttemptErrorKind, message: string, options?: { retryable?: boolean; cause?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'AttemptFailure';
+    this.kind = kind;
+    this.retryable = options?.retryable ?? true;
   }
 }
 

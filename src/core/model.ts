@@ -92,7 +92,8 @@ export type BlockedReason =
   | { kind: 'agent_capacity'; agents: string[] }
   | { kind: 'concurrency_limit'; scope: 'global' | 'run'; limit: number }
   | { kind: 'retry_backoff'; until: number }
-  | { kind: 'rate_limited'; until: number; agentId?: string }
+  /** `message`: what the agent's provider said, e.g. `claude rate-limited until 16:00 UTC (…)`. */
+  | { kind: 'rate_limited'; until: number; agentId?: string; message?: string }
   | { kind: 'budget_exhausted'; message: string }
   | { kind: 'awaiting_approval' }
   | { kind: 'queued' };
@@ -114,7 +115,15 @@ export type AttemptErrorKind =
   | 'output_limit'
   | 'exception'
   | 'non_retryable'
-  | 'rejected';
+  | 'rejected'
+  /** The task's validation commands failed (in its workspace, or on the result of merging its target). */
+  | 'validation_failed'
+  /** The task's branch conflicts with its target (merge queue), after its last iteration. */
+  | 'merge_conflict'
+  /** The agent changed files outside its worktree (the main checkout, another task's worktree). */
+  | 'boundary_violation'
+  /** The attempt was stopped by its budget (tutti's, or the CLI's own, e.g. Claude's --max-budget-usd). */
+  | 'budget_exhausted';
 
 export interface AttemptError {
   kind: AttemptErrorKind;
@@ -125,9 +134,18 @@ export interface AttemptError {
   retryAfterMs?: number;
 }
 
-/** Token counts and cost reported by an agent. */
+/**
+ * Token counts and cost reported by an agent. Input is split: `inputTokens` counts new (uncached)
+ * input only; prompt-cache writes and reads are counted apart (Claude reports all three; Codex and
+ * Gemini report cached input, which is read from the cache).
+ */
 export interface Usage {
+  /** New (uncached) input tokens. */
   inputTokens?: number;
+  /** Input tokens read from the prompt cache (cheap; not counted by token budgets). */
+  cacheReadTokens?: number;
+  /** Input tokens written to the prompt cache. */
+  cacheWriteTokens?: number;
   outputTokens?: number;
   /** USD. */
   costUsd?: number;

@@ -203,7 +203,7 @@ export function describeBlockedReason(r: BlockedReason, maxIds = Infinity): stri
     case 'retry_backoff':
       return `retry at ${new Date(r.until).toISOString()}`;
     case 'rate_limited':
-      return `rate-limited until ${new Date(r.until).toISOString()}`;
+      return r.message ? `parked until ${new Date(r.until).toISOString()}: ${r.message}` : `rate-limited until ${new Date(r.until).toISOString()}`;
     case 'budget_exhausted':
       return `budget exhausted: ${r.message}`;
     case 'awaiting_approval':
@@ -228,7 +228,7 @@ export function deriveBlockedReason(task: TaskRecord, ctx: BlockedContext): Bloc
       if (task.readyAt !== null && task.readyAt > ctx.now) return { kind: 'retry_backoff', until: task.readyAt };
       const { run } = ctx;
       if (run.maxConcurrency !== null && run.running >= run.maxConcurrency) return { kind: 'concurrency_limit', scope: 'run', limit: run.maxConcurrency };
-      const choice = chooseAgent(task.spec, task.failedAgents, ctx.agents, ctx.accepts);
+      const choice = chooseAgent(task.spec, task.failedAgents, ctx.agents, ctx.accepts, task.runId);
       return choice.reason ?? { kind: 'queued' };
     }
     default:

@@ -11,8 +11,13 @@
  * | `architect-docs` | step `tutti.documents` | `docs/TECH_SPEC.md`, `scaffold.sh`, committed |
  * | `approval` | a person | approve, or reject back to `architect`/`pm` with feedback |
  * | `scaffold` | step `tutti.scaffold` | runs the approved `scaffold.sh`, commits what it made |
- * | `engineer` | capability `code` (a coding agent) | implements; in a worktree merged back |
- * | `qa` | step `tutti.check` | runs the tests; on failure `docs/BUG_REPORT.md` and a loop back to `engineer` |
+ * | `engineer` | capability `code` (a coding agent) | implements, in a worktree of its own |
+ * | `qa` | step `tutti.check` | runs the tests in the engineer's worktree; on failure `docs/BUG_REPORT.md` and a loop back to `engineer` |
+ * | `review` | a person (with `reviewMerge`) | approves the tested work before it lands, or rejects back to `engineer` |
+ * | `merge` | step `tutti.merge` | lands the engineer's branch in the target (merge queue); a conflict loops back to `engineer` |
+ *
+ * Nothing the engineer writes reaches the target branch before QA passed (and, with `reviewMerge`,
+ * a person approved it).
  */
 import { z } from 'zod';
 import { agentSelectorSchema, type PlanInput } from '../core/plan/schema.js';
@@ -30,6 +35,8 @@ export const DEV_TEAM_TASKS = {
   scaffold: 'scaffold',
   engineer: 'engineer',
   qa: 'qa',
+  review: 'review',
+  merge: 'merge',
 } as const;
 
 /** The files the pipeline produces, relative to the work dir. */
@@ -53,6 +60,8 @@ const PHASE_OF_TASK: Readonly<Record<string, DevTeamPhase>> = {
   scaffold: 'engineer',
   engineer: 'engineer',
   qa: 'qa',
+  review: 'qa',
+  merge: 'qa',
 };
 
 /**
@@ -82,6 +91,7 @@ export const devTeamParamsSchema = z.strictObject({
   projectName: z.string().min(1).max(200).optional(),
   commit: z.boolean().default(true),
   worktree: z.boolean().default(true),
+  reviewMerge: z.boolean().default(false),
 });
 export type DevTeamParams = z.input<typeof devTeamParamsSchema>;
 
@@ -129,7 +139,8 @@ export const devTeamTemplate: Template<typeof devTeamParamsSchema> = {
     approvalTtlMs: 'how long the run may wait for a person before it expires, ms (default 7 days)',
     projectName: 'a name for the run',
     commit: 'commit documents, scaffold and bug reports in git work dirs (default true)',
-    worktree: 'the engineer works in a worktree merged back after it succeeds (coding agents; default true)',
+    worktree: 'the engineer works in a worktree of its own, landed by the merge step after QA (coding agents; default true)',
+    reviewMerge: 'a person approves the tested work before it is merged (default false)',
   },
   build(mission, p) {
     const testArgv = toArgv(p.testCommand);
@@ -175,7 +186,8 @@ export const devTeamTemplate: Template<typeof devTeamParamsSchema> = {
         ...role('Implementation (engineer)', p.agents.engineer, 'code'),
         prompt: text.engineer,
         acceptanceCriteria: [`\`${shown(testArgv)}\` exits 0 in the project root`],
-        workspace: p.worktree ? { merge: true } : { worktree: false },
+        // QA and the merge step work in this worktree after the engineer: keep it for them.
+        workspace: p.worktree ? { keepWorktree: true } : { worktree: false },
         dependsOn: [beforeEngineer],
       },
       {
@@ -183,11 +195,34 @@ export const devTeamTemplate: Template<typeof devTeamParamsSchema> = {
         title: 'QA: run the tests',
         ...step,
         function: STEP_FUNCTIONS.check,
-        input: { command: testArgv, timeoutMs: p.testTimeoutMs, report: DEV_TEAM_FILES.bugReport, commit: p.commit },
+        input: { command: testArgv, timeoutMs: p.testTimeoutMs, report: DEV_TEAM_FILES.bugReport, commit: p.commit, ...(p.worktree ? { in: T.engineer } : {}) },
         dependsOn: [T.engineer],
         loop: { rewindTo: T.engineer, maxIterations: p.maxIterations, onExhausted: 'approval' },
       },
     );
+    let beforeMerge: string = T.qa;
+    if (p.reviewMerge) {
+      tasks.push({
+        id: T.review,
+        title: 'Human review of the tested implementation before it is merged',
+        approval: { message: `QA passed. Review the engineer's branch (its diff against the target) and approve to merge it, or reject with feedback for the engineer.` },
+        dependsOn: [T.qa],
+        // A rejection goes back to the engineer (not to QA, the gate's dependency).
+        loop: { rewindTo: T.engineer, maxIterations: p.maxIterations, onExhausted: 'approval' },
+      });
+      beforeMerge = T.review;
+    }
+    if (p.worktree) {
+      tasks.push({
+        id: T.merge,
+        title: 'Merge the implementation into the target branch (merge queue)',
+        ...step,
+        function: STEP_FUNCTIONS.merge,
+        input: { from: T.engineer, validate: [testArgv], timeoutMs: p.testTimeoutMs },
+        dependsOn: [beforeMerge],
+        loop: { rewindTo: T.engineer, maxIterations: p.maxIterations, onExhausted: 'approval' },
+      });
+    }
     const first = mission.trim().split('\n')[0]!.slice(0, 150);
     return {
       name: `dev-team: ${p.projectName ?? first}`,

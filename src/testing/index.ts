@@ -32,3 +32,5 @@ export async function createTestEngine(options: CreateEngineOptions = {}): Promi
     },
   };
 }
+
+export { installSimulator, simulatorBin, writeScenario, loadScenario, readCalls, readHangs, SimScenarioError, SIM_CLIS, SIM_PROGRAMS, type InstalledSimulator, type SimScenario, type SimEntry, type SimAction, type SimOutcome, type SimCli, type SimCallRecord, type SimHangRecord } from './sim/index.js';

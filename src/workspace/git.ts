@@ -12,6 +12,8 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Resolve with the exit code instead of throwing when git fails. @default false */
   allowFail?: boolean;
+  /** Written to git's stdin (then closed). @default none: stdin is closed at once */
+  input?: string;
 }
 
 export interface GitResult {
@@ -37,7 +39,7 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  */
 export function git(args: readonly string[], cwd: string, options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       args,
       { cwd, env: gitEnv(options.env), timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
@@ -49,6 +51,8 @@ export function git(args: readonly string[], cwd: string, options: GitOptions = 
         reject(new TuttiError('ERR_WORKSPACE', `git ${args.slice(0, 2).join(' ')} failed in ${cwd}: ${why}`, { cause: err, details: { args: [...args], cwd, stderr: stderr.slice(-2000) } }));
       },
     );
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
   });
 }
 
@@ -95,4 +99,35 @@ export async function identityArgs(dir: string): Promise<string[]> {
   const r = await git(['config', '--get', 'user.email'], dir, { allowFail: true });
   if (r.code === 0 && r.stdout.trim()) return [];
   return ['-c', 'user.name=tutti', '-c', 'user.email=tutti@localhost'];
+}
+
+/** One entry of `git worktree list --porcelain`. */
+export interface GitWorktree {
+  path: string;
+  head: string | null;
+  /** Short branch name, or null when detached. */
+  branch: string | null;
+  bare: boolean;
+  locked: boolean;
+  /** git reports its directory missing. */
+  prunable: boolean;
+}
+
+/** Lists the worktrees of the repository containing `dir`. */
+export async function listWorktrees(dir: string): Promise<GitWorktree[]> {
+  const r = await git(['worktree', 'list', '--porcelain'], dir);
+  const out: GitWorktree[] = [];
+  let cur: GitWorktree | null = null;
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      cur = { path: line.slice(9), head: null, branch: null, bare: false, locked: false, prunable: false };
+      out.push(cur);
+    } else if (!cur) continue;
+    else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
+    else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (line === 'bare') cur.bare = true;
+    else if (line.startsWith('locked')) cur.locked = true;
+    else if (line.startsWith('prunable')) cur.prunable = true;
+  }
+  return out;
 }

@@ -5,39 +5,10 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { git } from './git.js';
+import { git, listWorktrees } from './git.js';
 import { readWorkspaceMeta, removalBlocker, removeWorkspace, type WorkspaceMode } from './worktree.js';
 
-/** One entry of `git worktree list --porcelain`. */
-export interface GitWorktree {
-  path: string;
-  head: string | null;
-  /** Short branch name, or null when detached. */
-  branch: string | null;
-  bare: boolean;
-  locked: boolean;
-  /** git reports its directory missing. */
-  prunable: boolean;
-}
-
-/** Lists the worktrees of the repository containing `dir`. */
-export async function listWorktrees(dir: string): Promise<GitWorktree[]> {
-  const r = await git(['worktree', 'list', '--porcelain'], dir);
-  const out: GitWorktree[] = [];
-  let cur: GitWorktree | null = null;
-  for (const line of r.stdout.split('\n')) {
-    if (line.startsWith('worktree ')) {
-      cur = { path: line.slice(9), head: null, branch: null, bare: false, locked: false, prunable: false };
-      out.push(cur);
-    } else if (!cur) continue;
-    else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
-    else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
-    else if (line === 'bare') cur.bare = true;
-    else if (line.startsWith('locked')) cur.locked = true;
-    else if (line.startsWith('prunable')) cur.prunable = true;
-  }
-  return out;
-}
+export { listWorktrees, type GitWorktree } from './git.js';
 
 /** What the store says about a task: still to run (keep its workspace), finished, or unknown. */
 export type TaskLiveness = 'active' | 'finished' | 'unknown';

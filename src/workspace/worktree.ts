@@ -1,14 +1,16 @@
 /**
  * Workspaces of coding tasks: a git worktree per task under `<dataDir>/worktrees/<runId>/<taskId>`
  * on its own branch (`tutti/<runId>/<taskId>` unless told otherwise), or the repository itself
- * (`in-place`). A small JSON file beside the worktree remembers the base commit and branch, so the
- * next iteration of the task continues in the same place and reconciliation can tell whose it is.
+ * (`in-place`). A small JSON file beside the worktree remembers the branch, the commit it started
+ * from and its **target** (the branch its work is merged into, and kept up to date with), so every
+ * later attempt of the task — a loop iteration, a retry, a rewind after a rejection, a resume
+ * after a crash — continues in the same place, and reconciliation can tell whose it is.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TuttiError } from '../core/errors.js';
 import { safeSegment } from '../runtime/node-runtime.js';
-import { currentBranch, git, isValidBranchName, repoRoot, revParse } from './git.js';
+import { currentBranch, git, isValidBranchName, listWorktrees, repoRoot, revParse } from './git.js';
 import { normaliseRepoPath } from './paths.js';
 
 export type WorkspaceMode = 'worktree' | 'in-place';
@@ -22,10 +24,18 @@ export interface WorkspaceSpec {
   taskId: string;
   /** @default 'worktree' */
   mode?: WorkspaceMode;
-  /** Branch to work on. @default `tutti/<runId>/<taskId>` (worktree mode), the current branch (in place) */
+  /**
+   * Branch to work on: checked out when it exists, else created from the target's tip.
+   * @default `tutti/<runId>/<taskId>` (worktree mode), the current branch (in place)
+   */
   branch?: string;
-  /** Create the branch (it must not exist), or use an existing one (it must exist). @default true */
+  /** `false`: never create a branch (the branch, or its `origin/` twin, must exist). @default true */
   newBranch?: boolean;
+  /**
+   * The branch the task's work is merged into and kept up to date with; new branches start from its
+   * tip. @default the branch checked out in the repository when the workspace is created
+   */
+  target?: string;
   /** Files copied from the repository into a new worktree when they exist (never committed). @default ['.env'] */
   copyFiles?: readonly string[];
 }
@@ -38,10 +48,10 @@ export interface Workspace {
   repoRoot: string;
   /** The branch the work lands on; null only for a detached in-place checkout. */
   branch: string | null;
-  /** Commit the task started from. */
+  /** Commit the task's branch started from. */
   base: string;
-  /** Branch checked out in the repository when the task started (merge-back target). */
-  baseBranch: string | null;
+  /** The branch the task's work is merged into (merge queue, PR base); null when the repository was on a detached HEAD. */
+  target: string | null;
   /** Repository-relative files copied in (excluded from commits). */
   copied: string[];
   /** True when this call created the workspace (run the setup command then). */
@@ -50,7 +60,7 @@ export interface Workspace {
 }
 
 interface WorkspaceMeta {
-  version: 1;
+  version: 2;
   mode: WorkspaceMode;
   runId: string;
   taskId: string;
@@ -58,7 +68,7 @@ interface WorkspaceMeta {
   dir: string;
   branch: string | null;
   base: string;
-  baseBranch: string | null;
+  target: string | null;
   copied: string[];
   createdAt: number;
 }
@@ -83,14 +93,21 @@ function metaPathOf(dataDir: string, runId: string, taskId: string): string {
   return `${worktreePath(dataDir, runId, taskId)}.tutti.json`;
 }
 
-/** Reads a workspace's meta file; null when absent or unreadable. */
+/** Reads a workspace's meta file (version 1 files too: their `baseBranch` is the target); null when absent or unreadable. */
 export function readWorkspaceMeta(path: string): WorkspaceMeta | null {
   try {
-    const m = JSON.parse(readFileSync(path, 'utf8')) as WorkspaceMeta;
-    return m && m.version === 1 && typeof m.base === 'string' ? m : null;
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Omit<WorkspaceMeta, 'version'> & { version: number; baseBranch?: string | null };
+    if (!m || typeof m.base !== 'string') return null;
+    if (m.version === 1) return { ...m, version: 2, target: m.baseBranch ?? null };
+    return m.version === 2 ? (m as WorkspaceMeta) : null;
   } catch {
     return null;
   }
+}
+
+/** The meta file of a task's workspace (it outlives the worktree directory, for later attempts). */
+export function workspaceMetaPath(dataDir: string, runId: string, taskId: string): string {
+  return metaPathOf(dataDir, runId, taskId);
 }
 
 function writeMeta(path: string, meta: WorkspaceMeta): void {
@@ -103,13 +120,15 @@ function fail(message: string, details?: Record<string, unknown>): never {
 }
 
 function toWorkspace(meta: WorkspaceMeta, created: boolean, metaPath: string): Workspace {
-  return { mode: meta.mode, dir: meta.dir, repoRoot: meta.repoRoot, branch: meta.branch, base: meta.base, baseBranch: meta.baseBranch, copied: meta.copied, created, metaPath };
+  return { mode: meta.mode, dir: meta.dir, repoRoot: meta.repoRoot, branch: meta.branch, base: meta.base, target: meta.target, copied: meta.copied, created, metaPath };
 }
 
 /**
- * Creates the task's workspace, or returns the one an earlier iteration created.
- * @throws TuttiError `ERR_WORKSPACE`: not a git repository, no commit yet, branch exists (new) or
- *   is missing (`newBranch: false`), a dirty tree for in-place work, git failures.
+ * Creates the task's workspace, or returns the one an earlier attempt created (restoring its
+ * directory when it was removed: after a success, a failure, or by hand).
+ * @throws TuttiError `ERR_WORKSPACE`: not a git repository, no commit yet, an invalid branch name,
+ *   a branch that must exist and does not (`newBranch: false`), a branch checked out elsewhere, a
+ *   dirty tree for in-place work, git failures.
  */
 export async function prepareWorkspace(spec: WorkspaceSpec): Promise<Workspace> {
   const root = await repoRoot(spec.repoDir);
@@ -123,42 +142,53 @@ export async function prepareWorkspace(spec: WorkspaceSpec): Promise<Workspace> 
   const dir = worktreePath(spec.dataDir, spec.runId, spec.taskId);
   if (meta && meta.mode === 'worktree') {
     if (existsSync(join(dir, '.git'))) return toWorkspace(meta, false, metaPath);
-    // The directory went away (removed after a failure, or by hand): restore it on the task's
-    // branch, or on a new one from the base when that branch was deleted as empty.
+    // The directory went away: restore it on the task's branch, or on a new one from the base
+    // when that branch was deleted (it had no commit of the task).
     await git(['worktree', 'prune'], root);
     mkdirSync(dirname(dir), { recursive: true });
-    if (await revParse(root, `refs/heads/${meta.branch!}`)) await git(['worktree', 'add', dir, meta.branch!], root);
+    if (await revParse(root, `refs/heads/${meta.branch!}`)) await addWorktree(root, dir, meta.branch!);
     else await git(['worktree', 'add', '-b', meta.branch!, dir, meta.base], root);
     meta.copied = copyInto(root, dir, spec.copyFiles ?? ['.env']);
     writeMeta(metaPath, meta);
     return toWorkspace(meta, false, metaPath);
   }
   if (existsSync(dir)) fail(`${dir} exists but is not a worktree tutti made for task ${spec.taskId} of run ${spec.runId}; move it away`, { dir });
-  const baseBranch = await currentBranch(root);
-  let branch: string;
+  const target = spec.target ?? (await currentBranch(root));
+  if (spec.target !== undefined && !(await revParse(root, `refs/heads/${spec.target}`))) fail(`target branch ${spec.target} does not exist`, { branch: spec.target });
+  const branch = spec.branch ?? defaultBranchName(spec.runId, spec.taskId);
+  if (!(await isValidBranchName(root, branch))) fail(`'${branch}' is not a valid git branch name`, { branch });
   let base: string;
-  if (newBranch) {
-    branch = spec.branch ?? defaultBranchName(spec.runId, spec.taskId);
-    if (!(await isValidBranchName(root, branch))) fail(`'${branch}' is not a valid git branch name`, { branch });
-    if (await revParse(root, `refs/heads/${branch}`)) fail(`branch ${branch} already exists: use --no-new-branch to work on it, or choose another --branch`, { branch });
-    const head = await revParse(root, 'HEAD');
-    if (!head) fail(`the repository ${root} has no commit yet: commit something first, the task's branch starts from HEAD`, { repo: root });
-    base = head;
-    mkdirSync(dirname(dir), { recursive: true });
-    await git(['worktree', 'add', '-b', branch, dir, base], root);
-  } else {
-    branch = spec.branch!;
-    const local = await revParse(root, `refs/heads/${branch}`);
-    const remote = local ? null : await revParse(root, `refs/remotes/origin/${branch}`);
-    if (!local && !remote) fail(`branch ${branch} does not exist (and --no-new-branch forbids creating it)`, { branch });
-    base = (local ?? remote)!;
-    mkdirSync(dirname(dir), { recursive: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  const local = await revParse(root, `refs/heads/${branch}`);
+  if (local) {
+    // An existing branch (named by the user, or this task's own from an earlier attempt whose meta
+    // file is gone) is checked out as it is.
+    base = local;
+    await addWorktree(root, dir, branch);
+  } else if (!newBranch) {
+    const remote = await revParse(root, `refs/remotes/origin/${branch}`);
+    if (!remote) fail(`branch ${branch} does not exist (and --no-new-branch forbids creating it)`, { branch });
+    base = remote;
     await git(['worktree', 'add', dir, branch], root);
+  } else {
+    const start = target ? await revParse(root, `refs/heads/${target}`) : await revParse(root, 'HEAD');
+    if (!start) fail(`the repository ${root} has no commit yet: commit something first, the task's branch starts from ${target ?? 'HEAD'}`, { repo: root });
+    base = start;
+    await git(['worktree', 'add', '-b', branch, dir, base], root);
   }
   const copied = copyInto(root, dir, spec.copyFiles ?? ['.env']);
-  const m: WorkspaceMeta = { version: 1, mode, runId: spec.runId, taskId: spec.taskId, repoRoot: root, dir, branch, base, baseBranch, copied, createdAt: Date.now() };
+  const m: WorkspaceMeta = { version: 2, mode, runId: spec.runId, taskId: spec.taskId, repoRoot: root, dir, branch, base, target: target === branch ? null : target, copied, createdAt: Date.now() };
   writeMeta(metaPath, m);
   return toWorkspace(m, true, metaPath);
+}
+
+/** `git worktree add DIR BRANCH` for an existing branch, saying where it is checked out when git refuses. */
+async function addWorktree(root: string, dir: string, branch: string): Promise<void> {
+  const r = await git(['worktree', 'add', dir, branch], root, { allowFail: true });
+  if (r.code === 0) return;
+  const elsewhere = (await listWorktrees(root)).find((w) => w.branch === branch && !w.prunable);
+  if (elsewhere) fail(`branch ${branch} is checked out at ${elsewhere.path}: a task's worktree needs it to itself (check out another branch there, or choose another --branch)`, { branch, path: elsewhere.path });
+  fail(`git worktree add ${dir} ${branch} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`, { branch });
 }
 
 async function prepareInPlace(spec: WorkspaceSpec, root: string, metaPath: string, meta: WorkspaceMeta | null, newBranch: boolean): Promise<Workspace> {
@@ -170,26 +200,26 @@ async function prepareInPlace(spec: WorkspaceSpec, root: string, metaPath: strin
     if (meta.branch && (await currentBranch(root)) !== meta.branch) await git(['switch', meta.branch], root);
     return toWorkspace(meta, false, metaPath);
   }
-  const baseBranch = await currentBranch(root);
-  if (spec.branch && spec.branch !== baseBranch) {
+  const target = spec.target ?? (await currentBranch(root));
+  if (spec.branch && spec.branch !== (await currentBranch(root))) {
     if (!(await isValidBranchName(root, spec.branch))) fail(`'${spec.branch}' is not a valid git branch name`, { branch: spec.branch });
     const exists = await revParse(root, `refs/heads/${spec.branch}`);
-    if (newBranch && exists) fail(`branch ${spec.branch} already exists: use --no-new-branch to work on it`, { branch: spec.branch });
     if (!newBranch && !exists && !(await revParse(root, `refs/remotes/origin/${spec.branch}`))) fail(`branch ${spec.branch} does not exist (and --no-new-branch forbids creating it)`, { branch: spec.branch });
-    await git(newBranch ? ['switch', '-c', spec.branch] : ['switch', spec.branch], root);
+    await git(exists || !newBranch ? ['switch', spec.branch] : ['switch', '-c', spec.branch], root);
   }
   const head = await revParse(root, 'HEAD');
   if (!head) fail(`the repository ${root} has no commit yet: commit something first`, { repo: root });
+  const branch = await currentBranch(root);
   const m: WorkspaceMeta = {
-    version: 1,
+    version: 2,
     mode: 'in-place',
     runId: spec.runId,
     taskId: spec.taskId,
     repoRoot: root,
     dir: root,
-    branch: await currentBranch(root),
+    branch,
     base: head,
-    baseBranch,
+    target: target === branch ? null : target,
     copied: [],
     createdAt: Date.now(),
   };
@@ -229,9 +259,9 @@ export async function removalBlocker(ws: Pick<Workspace, 'dir' | 'copied' | 'rep
   return null;
 }
 
-/** Whether `sha` is contained in some branch, tag or remote-tracking branch. */
+/** Whether `sha` is contained in some branch, tag, remote-tracking branch or attempt ref (`refs/tutti/…`). */
 export async function reachableFromKeptRef(repo: string, sha: string): Promise<boolean> {
-  const r = await git(['for-each-ref', '--count=1', '--contains', sha, '--format=%(refname)', 'refs/heads', 'refs/tags', 'refs/remotes'], repo, { allowFail: true });
+  const r = await git(['for-each-ref', '--count=1', '--contains', sha, '--format=%(refname)', 'refs/heads', 'refs/tags', 'refs/remotes', 'refs/tutti'], repo, { allowFail: true });
   return r.code === 0 && r.stdout.trim().length > 0;
 }
 

@@ -1,16 +1,18 @@
 /**
  * Budgets (seed 000's loopPolicy.budgetLimits): shares reserved before dispatch so parallel
  * attempts cannot overshoot, the soft-limit line, the hard stop with the partial work kept, and
- * the spent count surviving a restart. The ledger alone, then through the engine with the fake CLI.
+ * the spent count surviving a restart. The ledger alone, then through the engine with the CLI simulator.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BudgetLedger, budgetLimitsSchema, type BudgetGrant } from '../../src/agents/drivers/cli/budget.js';
-import { parseClaudeLine, type CodingOutput } from '../../src/agents/drivers/cli/index.js';
+import { parseClaudeLine, usageTokens, type CodingOutput } from '../../src/agents/drivers/cli/index.js';
 import { codingGoalPlan } from '../../src/cli/commands/dispatcher.js';
 import type { PlanInput } from '../../src/core/plan/schema.js';
-import { codingEngine, fakeBin, fakeScript, gitRepo, isRunning, sh, systemPath, tmp } from './helpers.js';
+import type { SimScenario } from '../../src/testing/index.js';
+import { sim } from '../sim/helpers.js';
+import { codingEngine, gitRepo, isRunning, sh, tmp } from './helpers.js';
 
 const never = new AbortController().signal;
 
@@ -96,27 +98,34 @@ describe('budget ledger', () => {
     expect(budgetLimitsSchema.safeParse({ tokens: 10 }).success).toBe(true);
   });
 
-  it("claude's per-message usage is counted once per message id", () => {
+  it("claude's per-message usage is counted once per message id, its input kinds apart", () => {
     const seen = new Set<string>();
-    const line = JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 2 } } });
-    expect(parseClaudeLine(line, seen).filter((e) => e.kind === 'usage')).toEqual([{ kind: 'usage', cumulative: false, usage: { inputTokens: 15, outputTokens: 2 } }]);
+    const line = JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 3, output_tokens: 2 } } });
+    expect(parseClaudeLine(line, seen).filter((e) => e.kind === 'usage')).toEqual([{ kind: 'usage', cumulative: false, usage: { inputTokens: 10, cacheWriteTokens: 3, cacheReadTokens: 5, outputTokens: 2 } }]);
     expect(parseClaudeLine(line, seen).filter((e) => e.kind === 'usage')).toEqual([]);
+  });
+
+  it('token budgets count new input, cache writes and output, not cache reads', () => {
+    expect(usageTokens({ inputTokens: 42, cacheWriteTokens: 2048, cacheReadTokens: 56_000, outputTokens: 310 })).toBe(2400);
   });
 });
 
 const outputOf = (a: { output: unknown }) => a.output as CodingOutput;
 
-async function setup(script: Record<string, unknown>) {
+async function setup(scenario: SimScenario) {
   const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
-  const { env, record } = fakeScript(script);
-  const { engine, dataDir } = await codingEngine({ ...env, PATH: systemPath(fakeBin(['claude'])) }, repo);
-  return { repo, record, engine, dataDir };
+  const s = sim(scenario, ['claude']);
+  const { engine, dataDir } = await codingEngine(s.env, repo);
+  return { repo, runs: () => s.calls().filter((c) => c.kind === 'run'), engine, dataDir };
 }
+
+/** A claude session that sets the answer and reports 150 budgeted tokens (100 new input + 50 output; its 500 cache reads do not count). */
+const WORKS: SimScenario = { entries: [{ actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }], outcome: { kind: 'success', usage: { input: 100, cacheWrite: 0, cacheRead: 500, output: 50 } } }] };
 
 describe('budgets through the engine', () => {
   it('parallel tasks reserve before dispatch: the run never spends past its token limit, and the task left over fails as budget exhausted', async () => {
-    // Each fake claude session reports 150 tokens; the run may use 300.
-    const { engine, record, dataDir } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    // Each claude session reports 150 budgeted tokens; the run may use 300.
+    const { engine, runs, dataDir } = await setup(WORKS);
     const plan: PlanInput = {
       agents: [{ id: 'coder', driver: 'coding', maxConcurrency: 3, config: { cli: ['claude'], budget: { tokens: 300 } } }],
       tasks: ['a', 'b', 'c'].map((id) => ({ id, prompt: `task ${id}`, agent: 'coder', continueOnFailure: true })),
@@ -127,10 +136,10 @@ describe('budgets through the engine', () => {
     const failed = attempts.filter((a) => a.status === 'failed');
     expect(succeeded).toHaveLength(2);
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.error).toMatchObject({ kind: 'non_retryable', retryable: false, message: 'budget exhausted: 300 tokens of 300 tokens spent' });
+    expect(failed[0]!.error).toMatchObject({ kind: 'budget_exhausted', retryable: false, message: 'budget exhausted: 300 tokens of 300 tokens spent' });
     // The third CLI was never started: reservation happens before dispatch.
-    expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);
-    const used = succeeded.reduce((n, a) => n + (a.usage?.inputTokens ?? 0) + (a.usage?.outputTokens ?? 0), 0);
+    expect(runs()).toHaveLength(2);
+    const used = succeeded.reduce((n, a) => n + usageTokens(a.usage ?? {}), 0);
     expect(used).toBeLessThanOrEqual(300);
     // The soft limit (80%) was reported once, by the attempt that crossed it.
     const soft = succeeded.flatMap((a) => outputOf(a).budget!.soft);
@@ -143,7 +152,8 @@ describe('budgets through the engine', () => {
   });
 
   it('hard stop: a session going past its share is killed at once, its partial work committed on the branch, the attempt failed for good', async () => {
-    const { engine, repo, record } = await setup({ claude: { modes: ['spend'], edits: [{ write: { 'answer.js': 'module.exports = 41;\n' } }] } });
+    // It writes, then keeps sending messages of 1000 input + 100 output tokens until stopped.
+    const { engine, repo, runs } = await setup({ entries: [{ actions: [{ write: 'answer.js', content: 'module.exports = 41;\n' }, { chatter: { eventsPerSecond: 50, bytesPerEvent: 200, usage: { input: 1000, output: 100 } } }], outcome: { kind: 'success', usage: { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 } } }] });
     const run = await engine.run({
       agents: [{ id: 'coder', driver: 'coding', config: { cli: ['claude'], budget: { tokens: 2500, usd: 5 } } }],
       tasks: [{ id: 'fix', prompt: 'fix it', agent: 'coder', validate: [['node', '-e', 'process.exit(1)']], retry: { maxAttempts: 3, backoff: { initialMs: 0 } } }],
@@ -152,7 +162,7 @@ describe('budgets through the engine', () => {
     // One attempt only: a budget stop is not retried.
     expect(run.tasks[0]!.attempts).toHaveLength(1);
     const a = run.tasks[0]!.attempts[0]!;
-    expect(a.error).toMatchObject({ kind: 'non_retryable', retryable: false });
+    expect(a.error).toMatchObject({ kind: 'budget_exhausted', retryable: false });
     // 1100 tokens per message: the third one (3300) is past the 2500 share.
     expect(a.error!.message).toBe('claude stopped: budget exhausted: this attempt used 3300 tokens of its share of 2500 tokens (run limit 2500 tokens)');
     // Validation never ran; the partial work is on the task's branch.
@@ -160,7 +170,7 @@ describe('budgets through the engine', () => {
     expect(outputOf(a).commits).toHaveLength(1);
     expect(sh(repo, 'git', 'show', `tutti/${run.id}/fix:answer.js`)).toBe('module.exports = 41;');
     // Claude was told its USD share, so it caps its own spending too.
-    const args = JSON.parse(readFileSync(join(record, 'claude.0.args.json'), 'utf8')) as string[];
+    const args = runs()[0]!.argv;
     expect(args.slice(args.indexOf('--max-budget-usd'), args.indexOf('--max-budget-usd') + 2)).toEqual(['--max-budget-usd', '5.0000']);
     await engine.stop();
   });
@@ -182,7 +192,7 @@ describe('budgets through the engine', () => {
       const attempts = run.tasks[0]!.attempts;
       // Not retried: a budget stop is final.
       expect(attempts).toHaveLength(1);
-      expect(attempts[0]!.error).toMatchObject({ kind: 'non_retryable', message: 'sh stopped: budget exhausted: the wall-time share of this attempt is used up' });
+      expect(attempts[0]!.error).toMatchObject({ kind: 'budget_exhausted', message: 'sh stopped: budget exhausted: the wall-time share of this attempt is used up' });
       if (!existsSync(join(record, 'sleep.pid'))) continue;
       expect(sh(repo, 'git', 'show', `tutti/${run.id}/fix:out.txt`)).toBe('42');
       expect(isRunning(Number(readFileSync(join(record, 'sleep.pid'), 'utf8')))).toBe(false);
@@ -195,8 +205,8 @@ describe('budgets through the engine', () => {
 
 describe('task budgets (plan field budget; seed 000 loopPolicy.budgetLimits)', () => {
   it('a task’s budget is its own account: its retry is refused once spent, before the CLI starts; other tasks are not charged', async () => {
-    // Each fake claude session reports 150 tokens; the task may use 150 in all.
-    const { engine, record } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    // Each claude session reports 150 budgeted tokens; the task may use 150 in all.
+    const { engine, runs } = await setup(WORKS);
     const run = await engine.run({
       agents: [{ id: 'coder', driver: 'coding', maxConcurrency: 1, config: { cli: ['claude'] } }],
       tasks: [
@@ -206,15 +216,15 @@ describe('task budgets (plan field budget; seed 000 loopPolicy.budgetLimits)', (
     });
     const capped = run.tasks.find((t) => t.id === 'capped')!;
     expect(capped.attempts.map((a) => a.status)).toEqual(['failed', 'failed']);
-    expect(capped.attempts[1]!.error).toMatchObject({ kind: 'non_retryable', message: 'budget exhausted: 150 tokens of 150 tokens spent' });
+    expect(capped.attempts[1]!.error).toMatchObject({ kind: 'budget_exhausted', message: 'budget exhausted: 150 tokens of 150 tokens spent' });
     expect(run.tasks.find((t) => t.id === 'free')!.status).toBe('succeeded');
     // Two sessions in all: the capped task's first attempt and the free task.
-    expect(readdirSync(record).filter((f) => /^claude\.\d+\.prompt\.txt$/.test(f))).toHaveLength(2);
+    expect(runs()).toHaveLength(2);
     await engine.stop();
   });
 
   it('rejects a budget without a limit before anything runs', async () => {
-    const { engine } = await setup({});
+    const { engine } = await setup({ entries: [] });
     await expect(engine.validatePlan({ tasks: [{ id: 't', prompt: 'x', agent: 'test', budget: { softFraction: 0.5 } }] })).rejects.toMatchObject({ code: 'ERR_INVALID_PLAN' });
     await engine.stop();
   });

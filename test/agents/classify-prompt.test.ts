@@ -19,8 +19,28 @@ describe('parseResetTime', () => {
     ['5-hour limit reached ∙ resets 3am (UTC)', Date.parse('2026-03-11T03:00:00Z')],
     ['try again at 11:15 AM UTC', Date.parse('2026-03-11T11:15:00Z')],
     ['resets 8pm (Europe/Berlin)', Date.parse('2026-03-10T19:00:00Z')],
+    // Claude Code 2.1: clock and dated forms with the zone it names.
+    ["You've hit your limit · resets 6:20pm (Europe/Berlin)", Date.parse('2026-03-10T17:20:00Z')],
+    ["You've hit your limit · resets Apr 23 at 4pm (America/Recife)", Date.parse('2026-04-23T19:00:00Z')],
+    ["You've hit your limit · resets Jan 2, 2027 at 4pm (UTC)", Date.parse('2027-01-02T16:00:00Z')],
+    // A date without a year already past this year is next year's.
+    ["You've hit your limit · resets Feb 16, 11am (Europe/Berlin)", Date.parse('2027-02-16T10:00:00Z')],
+    // Codex error.rs: local time, the same day or dated; ModelCapError's short duration.
+    ["You've hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at Dec 3rd, 2026 7:34 AM.", new Date(2026, 11, 3, 7, 34).getTime()],
+    ['Model boomslang is at capacity. Please try a different model. Try again in 2m.', NOW + 120_000],
+    ['Selected model is at capacity. Try again in less than a minute.', NOW + 60_000],
+    // Gemini (server message) and its retry hint.
+    ['You have exhausted your capacity on this model. Your quota will reset after 1h5m3s.', NOW + 3_903_000],
+    ['Quota exceeded.\nSuggested retry after 60s.', NOW + 60_000],
   ])('%s', (text, expected) => {
     expect(parseResetTime(text, NOW)).toBe(expected);
+  });
+
+  it('a clock time without a zone is local time, the next time the clock shows it', () => {
+    const next = new Date(NOW);
+    next.setHours(7, 34, 0, 0);
+    if (next.getTime() <= NOW) next.setDate(next.getDate() + 1);
+    expect(parseResetTime("You've hit your usage limit. Try again at 7:34 AM.", NOW)).toBe(next.getTime());
   });
 
   it('is undefined when the text gives no time, and never in the past', () => {

@@ -1,10 +1,10 @@
 /**
- * The tutti binary's coding commands with fake CLIs on PATH: run --agent-cli (as the default
+ * The tutti binary's coding commands with the CLI simulator on PATH: run --agent-cli (as the default
  * command), usage errors, doctor, dispatcher analyze/create, and live/attach/kill on a private
  * tmux server (`TUTTI_TMUX_SOCKET`).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../src/agents/drivers/cli/dispatch.js';
@@ -12,7 +12,9 @@ import type { DoctorReport } from '../../src/cli/commands/doctor.js';
 import type { RunView } from '../../src/core/run-view.js';
 import { prepareWorkspace } from '../../src/workspace/index.js';
 import { runCli } from '../helpers/cli.js';
-import { fakeBin, fakeScript, gitRepo, sh, systemPath, tmp } from './helpers.js';
+import type { SimCli, SimScenario } from '../../src/testing/index.js';
+import { sim } from '../sim/helpers.js';
+import { gitRepo, sh, tmp } from './helpers.js';
 
 const TEST_JS = "const a = require('./answer.js');\nif (a !== 42) { console.error(`expected 42, got ${a}`); process.exit(1); }\n";
 const SOCKET = `tutti-test-${process.pid}`;
@@ -35,17 +37,19 @@ afterAll(() => {
   }
 });
 
-function env(script: Record<string, unknown>, bins?: string[]) {
-  const f = fakeScript(script);
-  return { env: { ...f.env, PATH: systemPath(fakeBin(bins)), TUTTI_TMUX_SOCKET: SOCKET, HOME: tmp('tutti-home-') }, record: f.record };
+function env(scenario: SimScenario, bins: SimCli[] = ['claude', 'codex', 'gemini']) {
+  const s = sim(scenario, bins);
+  return { env: { ...s.env, TUTTI_TMUX_SOCKET: SOCKET, HOME: tmp('tutti-home-') }, runs: () => s.calls().filter((c) => c.kind === 'run') };
 }
+
+const SET_ANSWER = { actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }], outcome: { kind: 'success' as const, usage: { input: 100, cacheWrite: 0, cacheRead: 500, output: 50 } } };
 
 describe('tutti --agent-cli (run is the default command)', () => {
   it('reports each CLI, falls back, loops on validation and ends with a validated commit on its branch', async () => {
     const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
     const ctx = join(tmp(), 'context.md');
     writeFileSync(ctx, '# House rules\nAnswers are numbers.\n');
-    const { env: e, record } = env({ claude: { modes: ['auth'] }, gemini: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude', 'gemini']);
+    const { env: e, runs } = env({ entries: [{ match: { cli: 'claude' }, outcome: { kind: 'auth' } }, { match: { cli: 'gemini' }, ...SET_ANSWER }] }, ['claude', 'gemini']);
     const r = await runCli(['--agent-cli', 'claude,codex,gemini', '--validate', 'node test.js', '--context', ctx, '--model', 'm1', 'fix the failing test'], { dataDir: tmp(), cwd: repo, env: e });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/\[tutti\] claude: not authenticated: Not logged in · Please run \/login.* → trying codex/);
@@ -56,18 +60,20 @@ describe('tutti --agent-cli (run is the default command)', () => {
     // The clear outcome: the validated commit and the branch it is on.
     expect(r.stdout).toContain(`done main: validated ${sh(repo, 'git', 'rev-parse', `tutti/${runId}/main`).slice(0, 12)} on tutti/${runId}/main`);
     expect(sh(repo, 'git', 'show', `tutti/${runId}/main:answer.js`)).toBe('module.exports = 42;');
-    expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).toContain('## Context\n# House rules');
+    const gemini = runs().find((c) => c.cli === 'gemini')!;
+    expect(gemini.prompt).toContain('## Context\n# House rules');
+    // The task and attempt reach the CLI's environment.
+    expect(gemini).toMatchObject({ task: 'main', attempt: 1 });
     // The headless argv: the prompt as an argument, the event stream, no trust prompt, the --model.
-    const args = JSON.parse(readFileSync(join(record, 'gemini.0.args.json'), 'utf8')) as string[];
-    expect(args.slice(2)).toEqual(['-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo', '-m', 'm1']);
-    expect(JSON.parse(readFileSync(join(record, 'claude.0.args.json'), 'utf8'))).toEqual(expect.arrayContaining(['--output-format', 'stream-json', '--verbose', '--model', 'm1']));
+    expect(gemini.argv.slice(2)).toEqual(['-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo', '-m', 'm1']);
+    expect(runs().find((c) => c.cli === 'claude')!.argv).toEqual(expect.arrayContaining(['--output-format', 'stream-json', '--verbose', '--model', 'm1', '--permission-mode', 'acceptEdits']));
   });
 
   it('on start, reconciles the repository\'s worktrees with the store and reports orphans', async () => {
     const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
     const data = tmp();
     const orphan = await prepareWorkspace({ repoDir: repo, dataDir: data, runId: 'run_gone', taskId: 't' });
-    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    const { env: e } = env({ entries: [SET_ANSWER] }, ['claude']);
     const r = await runCli(['--agent-cli', 'claude', 'set the answer'], { dataDir: data, cwd: repo, env: e });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`orphaned worktree ${orphan.dir} (unknown run, branch tutti/run_gone/t): removable with tutti doctor --prune-worktrees`);
@@ -77,8 +83,8 @@ describe('tutti --agent-cli (run is the default command)', () => {
 
   it('--budget-tokens: a session past the budget is stopped, its work kept on the branch, and the run fails saying so', async () => {
     const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n' });
-    // The fake claude reports 150 tokens when it ends: past a 100-token budget.
-    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    // The simulated claude reports 150 budgeted tokens when it ends: past a 100-token budget.
+    const { env: e } = env({ entries: [SET_ANSWER] }, ['claude']);
     const r = await runCli(['--agent-cli', 'claude', '--budget-tokens', '100', '--max-iterations', '3', 'set the answer'], { dataDir: tmp(), cwd: repo, env: e });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('claude stopped: budget exhausted: this attempt used 150 tokens of its share of 100 tokens (run limit 100 tokens)');
@@ -89,7 +95,7 @@ describe('tutti --agent-cli (run is the default command)', () => {
 
   it('with no CLI able to work, ends failed, naming each CLI and why', async () => {
     const repo = gitRepo({ 'a.txt': 'a\n' });
-    const { env: e } = env({ claude: { modes: ['auth'] }, codex: { modes: ['auth'] } }, ['claude', 'codex']);
+    const { env: e } = env({ entries: [{ match: { cli: ['claude', 'codex'] }, outcome: { kind: 'auth' } }] }, ['claude', 'codex']);
     const r = await runCli(['run', '--agent-cli', 'claude,codex,gemini', 'do it'], { dataDir: tmp(), cwd: repo, env: e });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/no CLI of the chain can work: claude: not authenticated.*; codex: not authenticated \(codex login status: Not logged in\); gemini: gemini is not installed/);
@@ -119,20 +125,20 @@ describe('tutti doctor', () => {
     const repo = gitRepo({ 'a.txt': 'a\n' });
     const data = tmp();
     const orphan = await prepareWorkspace({ repoDir: repo, dataDir: data, runId: 'run_gone', taskId: 't' });
-    const { env: e } = env({ claude: { modes: ['auth'] }, codex: {} }, ['claude', 'codex']);
+    const { env: e } = env({ clis: { claude: { loggedIn: false } }, entries: [] }, ['claude', 'codex']);
     const r = await runCli(['doctor', '--json'], { dataDir: data, cwd: repo, env: e });
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout) as DoctorReport;
     const cli = Object.fromEntries(d.clis.map((c) => [c.name, c]));
-    expect(cli.claude).toMatchObject({ installed: true, version: 'fake-claude 1.0.0', auth: { authenticated: false } });
-    expect(cli.codex).toMatchObject({ installed: true, version: 'fake-codex 1.0.0', auth: { authenticated: true } });
+    expect(cli.claude).toMatchObject({ installed: true, version: '2.1.329 (Claude Code)', auth: { authenticated: false } });
+    expect(cli.codex).toMatchObject({ installed: true, version: 'codex-cli 0.169.0', auth: { authenticated: true } });
     expect(cli.gemini).toMatchObject({ installed: false, auth: { detail: 'not installed (npm install -g @google/gemini-cli)' } });
     expect(cli.cursor).toMatchObject({ installed: false, npmPackage: null });
     expect(d.tools.find((t) => t.name === 'git')).toMatchObject({ installed: true });
     expect(d.worktrees!.orphans).toMatchObject([{ path: orphan.dir, reason: 'unknown_run', blocker: null }]);
 
     const human = await runCli(['doctor'], { dataDir: data, cwd: repo, env: e });
-    expect(human.stdout).toMatch(/claude +fake-claude 1\.0\.0 .* NOT authenticated: not logged in/);
+    expect(human.stdout).toMatch(/claude +2\.1\.329 \(Claude Code\) .* NOT authenticated: not logged in/);
     expect(human.stdout).toMatch(/gemini +not installed .*npm install -g @google\/gemini-cli/);
     expect(human.stdout).toContain(`${orphan.dir}  unknown run  branch tutti/run_gone/t  removable (tutti doctor --prune-worktrees)`);
 
@@ -156,7 +162,7 @@ describe('tutti dispatcher', () => {
   });
 
   it('create --dry-run prints what it would start and starts nothing', async () => {
-    const { env: e } = env({});
+    const { env: e } = env({ entries: [] });
     const r = await runCli(['dispatcher', 'create', '--dry-run', '--agent-cli', 'claude', 'Investigate failing CI'], { dataDir: tmp(), cwd: tmp(), env: e });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would start session tutti-task-investigate-failing-ci: tutti run --run-id run_\w+ .* --agent-cli claude -- Investigate failing CI/);
@@ -171,7 +177,7 @@ describe('tutti dispatcher', () => {
   it.skipIf(!hasTmux)('create starts each agent as a run in a tmux session that ends with the run', async () => {
     const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
     const data = tmp();
-    const { env: e } = env({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } }, ['claude']);
+    const { env: e } = env({ entries: [SET_ANSWER] }, ['claude']);
     const r = await runCli(['dispatcher', 'create', '--json', '--agent-cli', 'claude', '--validate', 'node test.js', 'Fix the answer'], { dataDir: data, cwd: repo, env: e });
     expect(r.code).toBe(0);
     const [spec] = JSON.parse(r.stdout) as Array<AgentSpec & { runId: string; session: string }>;
@@ -202,7 +208,7 @@ describe('tutti dispatcher', () => {
 
 describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', () => {
   it('starts an interactive CLI session, lists it, refuses to attach without a terminal, kills it', async () => {
-    const { env: e } = env({}, ['claude']);
+    const { env: e } = env({ entries: [] }, ['claude']);
     const data = tmp();
     const started = await runCli(['live', '--cli', 'claude', '--detach'], { dataDir: data, cwd: tmp(), env: e });
     expect(started.code).toBe(0);
@@ -211,11 +217,11 @@ describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', ()
     expect(second.stdout.trim()).toBe('tutti-live-claude-2');
     // The CLI starts in its pane when it can: read the pane until it shows (no fixed wait).
     let screen = '';
-    for (let i = 0; i < 300 && !screen.includes('fake claude interactive session'); i++) {
+    for (let i = 0; i < 300 && !screen.includes('claude (tutti simulator) interactive session'); i++) {
       await new Promise((res) => setTimeout(res, 100));
       screen = execFileSync('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', '=tutti-live-claude-1:'], { encoding: 'utf8' });
     }
-    expect(screen).toContain('fake claude interactive session');
+    expect(screen).toContain('claude (tutti simulator) interactive session');
 
     const list = await runCli(['live', 'list'], { dataDir: data, env: e });
     expect(list.stdout).toMatch(/tutti-live-claude-1 .* detached/);
@@ -234,7 +240,7 @@ describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', ()
    }, 120_000);
 
   it('a CLI that is not installed, or unknown, is reported', async () => {
-    const { env: e } = env({}, []);
+    const { env: e } = env({ entries: [] }, []);
     const r = await runCli(['live', '--cli', 'gemini', '--detach'], { dataDir: tmp(), env: e });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('gemini is not installed (npm install -g @google/gemini-cli)');

@@ -49,7 +49,7 @@ describe('coding driver', () => {
     expect(run.status).toBe('completed');
     const [first, second] = run.tasks[0]!.attempts;
     expect(first!.status).toBe('failed');
-    expect(first!.error).toMatchObject({ kind: 'exit_code' });
+    expect(first!.error).toMatchObject({ kind: 'validation_failed' });
     expect(first!.error!.message).toContain('validation failed: `node test.js` exited with code 1\nexpected 42, got 41');
     expect(outputOf(first!).clis.map((c) => [c.cli, c.kind])).toEqual([
       ['claude', 'auth'],
@@ -87,8 +87,9 @@ describe('coding driver', () => {
     expect(a.error).toMatchObject({ kind: 'invalid_output' });
     expect(a.error!.message).toContain('dist/bundle.js (forbidden by dist/)');
     const branch = `tutti/${run.id}/fix`;
-    // The rejected commit is kept under refs/tutti/rejected; the task's branch has none of it.
-    expect(sh(repo, 'git', 'for-each-ref', '--format=%(refname)', 'refs/tutti/')).toBe(`refs/tutti/rejected/${branch}/1`);
+    // The rejected commit is kept under the attempt's ref; the task's branch has none of it.
+    expect(sh(repo, 'git', 'for-each-ref', '--format=%(refname)', 'refs/tutti/')).toBe(`refs/tutti/${run.id}/fix/1`);
+    expect(sh(repo, 'git', 'show', `refs/tutti/${run.id}/fix/1:dist/bundle.js`)).toBe('x');
     expect(sh(repo, 'git', 'branch', '--list', branch)).toBe('');
   });
 

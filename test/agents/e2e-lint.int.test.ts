@@ -49,7 +49,7 @@ describe('a real tool as the coding agent', () => {
     const out = attempt.output as CodingOutput;
     expect(out.commits).toHaveLength(1);
     expect(out.changedFiles).toEqual(['src/app.js']);
-    expect(out.merge).toMatchObject({ merged: true });
+    expect(out.merge).toMatchObject({ status: 'merged', target: 'main' });
     expect(out.validation).toMatchObject([{ command: `${ESLINT} src`, exitCode: 0 }]);
     // main now has eslint's fix, checked in its check mode; the task's branch stays; no worktree is left.
     expect(readFileSync(join(repo, 'src/app.js'), 'utf8')).toBe('const total = 1;\nconst count = 2;\nconsole.log(total, count);\n');

@@ -2,6 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AttemptCoordination } from '../../src/agents/types.js';
+import type { MergeEntry } from '../../src/core/coordination.js';
 import { isTuttiError } from '../../src/core/errors.js';
 import {
   changedPaths,
@@ -10,13 +12,15 @@ import {
   commitsBetween,
   defaultBranchName,
   listWorktrees,
-  mergeBack,
+  landBranch,
   prepareWorkspace,
   pruneOrphans,
   reconcileWorktrees,
   removeWorkspace,
   rewindBranch,
   touchedPaths,
+  type ValidationResult,
+  type Workspace,
 } from '../../src/workspace/index.js';
 import { gitRepo, sh, tmp } from './helpers.js';
 
@@ -40,7 +44,7 @@ describe('worktrees', () => {
     writeFileSync(join(repo, '.env'), 'SECRET=1\n');
     const data = tmp();
     const w = await ws(repo, data);
-    expect(w).toMatchObject({ mode: 'worktree', branch: 'tutti/run_1/fix', baseBranch: 'main', created: true, copied: ['.env'] });
+    expect(w).toMatchObject({ mode: 'worktree', branch: 'tutti/run_1/fix', target: 'main', created: true, copied: ['.env'] });
     expect(w.dir).toBe(join(data, 'worktrees', 'run_1', 'fix'));
     expect(readFileSync(join(w.dir, '.env'), 'utf8')).toBe('SECRET=1\n');
     expect(sh(w.dir, 'git', 'branch', '--show-current')).toBe('tutti/run_1/fix');
@@ -55,13 +59,40 @@ describe('worktrees', () => {
     expect(again).toMatchObject({ created: false, dir: w.dir, base: w.base });
   });
 
-  it('refuses an existing branch unless --no-new-branch, and a missing one with it', async () => {
+  it('checks out an existing --branch, creates a missing one from the target, and refuses a missing one with --no-new-branch', async () => {
     const repo = gitRepo({ 'a.txt': 'a\n' });
-    sh(repo, 'git', 'branch', 'feature');
-    await rejects(ws(repo, tmp(), { branch: 'feature' }), /already exists: use --no-new-branch/);
-    const w = await ws(repo, tmp(), { branch: 'feature', newBranch: false });
-    expect(w.branch).toBe('feature');
+    sh(repo, 'git', 'checkout', '-q', '-b', 'feature');
+    writeFileSync(join(repo, 'f.txt'), 'feature work\n');
+    sh(repo, 'git', 'add', '-A');
+    sh(repo, 'git', 'commit', '-q', '-m', 'feature work');
+    const featureTip = sh(repo, 'git', 'rev-parse', 'HEAD');
+    sh(repo, 'git', 'checkout', '-q', 'main');
+    const w = await ws(repo, tmp(), { branch: 'feature' });
+    expect(w).toMatchObject({ branch: 'feature', base: featureTip, target: 'main', created: true });
+    expect(readFileSync(join(w.dir, 'f.txt'), 'utf8')).toBe('feature work\n');
+    // The branch is now checked out in that worktree: another task cannot have it too.
+    await rejects(ws(repo, tmp(), { branch: 'feature' }), /branch feature is checked out at /);
+    const fresh = await ws(repo, tmp(), { branch: 'brand-new' });
+    expect(fresh).toMatchObject({ branch: 'brand-new', base: sh(repo, 'git', 'rev-parse', 'main') });
     await rejects(ws(repo, tmp(), { branch: 'nope', newBranch: false }), /does not exist \(and --no-new-branch forbids creating it\)/);
+  });
+
+  it("adopts the task's own branch when its meta file is gone, and starts new branches from the target's tip", async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n' });
+    const data = tmp();
+    const w = await ws(repo, data);
+    writeFileSync(join(w.dir, 'a.txt'), 'attempt 1\n');
+    const sha = await commitAll(w.dir, 'attempt 1', w.copied);
+    sh(repo, 'git', 'worktree', 'remove', '--force', w.dir);
+    rmSync(w.metaPath);
+    const again = await ws(repo, data);
+    expect(again).toMatchObject({ branch: 'tutti/run_1/fix', base: sha, created: true });
+    expect(readFileSync(join(again.dir, 'a.txt'), 'utf8')).toBe('attempt 1\n');
+    // Another branch as target: new task branches start from its tip.
+    sh(repo, 'git', 'branch', 'release');
+    const other = await ws(repo, data, { taskId: 'other', target: 'release' });
+    expect(other).toMatchObject({ target: 'release', base: sh(repo, 'git', 'rev-parse', 'release') });
+    await rejects(ws(repo, data, { taskId: 'third', target: 'missing' }), /target branch missing does not exist/);
   });
 
   it('makes branch names git accepts from any run and task id', () => {
@@ -161,30 +192,132 @@ describe('removal and reconciliation', () => {
   });
 });
 
-describe('merge-back', () => {
-  it('merges into the checked-out base when it is clean, and leaves the branch when it is not', async () => {
-    const repo = gitRepo({ 'a.txt': 'a\n' });
+/** A merge queue of one process (the store-backed one is covered by the store conformance suite). */
+function memoryQueue(): AttemptCoordination & { entries: MergeEntry[] } {
+  const entries: MergeEntry[] = [];
+  const open = (e: MergeEntry) => e.status === 'queued' || e.status === 'merging';
+  return {
+    entries,
+    async enqueueMerge(m) {
+      const e: MergeEntry = { id: entries.length + 1, ...m, runId: 'r', ownerTaskId: m.taskId, ownerAttempt: 1, status: 'queued', enqueuedAt: Date.now(), startedAt: null, finishedAt: null, mergedSha: null, message: null };
+      entries.push(e);
+      return e;
+    },
+    async acquireMerge(id) {
+      const me = entries.find((e) => e.id === id)!;
+      const ahead = entries.filter((e) => open(e) && e.id !== id && (e.status === 'merging' || e.id < id));
+      if (!ahead.length) me.status = 'merging';
+      return { entry: me, position: ahead.length, ahead: ahead[0] ?? null };
+    },
+    async finishMerge(id, end) {
+      const me = entries.find((e) => e.id === id)!;
+      if (open(me)) Object.assign(me, { status: end.status, message: end.message, mergedSha: end.mergedSha ?? null, finishedAt: Date.now() });
+      return me;
+    },
+    listMerges: async () => entries,
+    quotas: async () => [],
+    recordQuota: async () => undefined,
+    clearQuota: async () => undefined,
+  };
+}
+
+function validation(ok: boolean, calls: string[]): () => Promise<ValidationResult> {
+  return async () => {
+    calls.push('validate');
+    return ok ? { ok, aborted: false, results: [] } : { ok, aborted: false, results: [], failure: { command: 'npm test', reason: 'exited with code 1', outputTail: 'boom' } };
+  };
+}
+
+describe('landing a branch through the merge queue', () => {
+  const land = (w: Workspace, target: string, q: AttemptCoordination, validate: (() => Promise<ValidationResult>) | null = null) =>
+    landBranch({ dir: w.dir, repoRoot: w.repoRoot, branch: w.branch!, target, taskId: 'fix', coordination: q, validate, signal: new AbortController().signal, info: () => undefined, pollMs: 5 });
+
+  it('fast-forwards the clean checkout of the target (files follow); a dirty file the merge would touch blocks it, one it would not does not', async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n', 'c.txt': 'c\n' });
     const w = await ws(repo, tmp());
-    writeFileSync(join(w.dir, 'b.txt'), 'b\n');
-    const tip = await commitAll(w.dir, 'b');
+    writeFileSync(join(w.dir, 'a.txt'), 'task\n');
+    const tip = (await commitAll(w.dir, 'task'))!;
     writeFileSync(join(repo, 'a.txt'), 'local edit\n');
-    expect(await mergeBack(repo, w.branch!, 'main')).toMatchObject({ merged: false, message: expect.stringMatching(/uncommitted changes/) });
+    const q = memoryQueue();
+    const blocked = await land(w, 'main', q);
+    expect(blocked).toMatchObject({ status: 'failed', retryable: false });
+    expect(blocked.message).toMatch(/cannot advance main in .*commit or stash/);
+    expect(q.entries[0]).toMatchObject({ status: 'failed' });
     sh(repo, 'git', 'checkout', '--', 'a.txt');
-    expect(await mergeBack(repo, w.branch!, 'main')).toMatchObject({ merged: true, head: tip });
-    expect(readFileSync(join(repo, 'b.txt'), 'utf8')).toBe('b\n');
+    writeFileSync(join(repo, 'c.txt'), 'unrelated local edit\n');
+    const calls: string[] = [];
+    const ok = await land(w, 'main', memoryQueue(), validation(true, calls));
+    expect(ok).toMatchObject({ status: 'merged', sha: tip });
+    expect(calls).toEqual([]); // main had not moved: the branch's own validation stands
+    expect(sh(repo, 'git', 'rev-parse', 'main')).toBe(tip);
+    expect(readFileSync(join(repo, 'a.txt'), 'utf8')).toBe('task\n');
+    expect(readFileSync(join(repo, 'c.txt'), 'utf8')).toBe('unrelated local edit\n');
+    // Landing again: already there, no queue entry.
+    const q2 = memoryQueue();
+    expect(await land(w, 'main', q2)).toMatchObject({ status: 'merged', sha: tip, entry: null });
+    expect(q2.entries).toEqual([]);
   });
 
-  it('fast-forwards a base nobody has checked out, and refuses one that moved on', async () => {
-    const repo = gitRepo({ 'a.txt': 'a\n' });
+  it('brings the branch onto a target that moved on and validates the result before advancing it; a conflict or a failing validation lands nothing', async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
     sh(repo, 'git', 'branch', 'release');
+    const w = await ws(repo, tmp(), { target: 'release' });
+    writeFileSync(join(w.dir, 'a.txt'), 'task\n');
+    await commitAll(w.dir, 'task');
+    // release moves on elsewhere (nobody has it checked out).
+    sh(repo, 'git', 'checkout', '-q', 'release');
+    writeFileSync(join(repo, 'b.txt'), 'release change\n');
+    sh(repo, 'git', 'commit', '-qam', 'release change');
+    const moved = sh(repo, 'git', 'rev-parse', 'HEAD');
+    sh(repo, 'git', 'checkout', '-q', 'main');
+
+    const calls: string[] = [];
+    const failing = await land(w, 'release', memoryQueue(), validation(false, calls));
+    expect(failing).toMatchObject({ status: 'failed', retryable: true });
+    expect(failing.message).toBe('validation failed after merging release: `npm test` exited with code 1');
+    expect(sh(repo, 'git', 'rev-parse', 'release')).toBe(moved);
+
+    // The branch keeps the merge of release (the next attempt fixes the code on top of it, and its own
+    // validation judges that tree), so landing it now needs no second validation.
+    expect(sh(w.dir, 'git', 'log', '-1', '--format=%s')).toBe('Merge release into tutti/run_1/fix');
+    const ok = await land(w, 'release', memoryQueue(), validation(true, calls));
+    expect(ok.status).toBe('merged');
+    expect(calls).toEqual(['validate']);
+    const landed = sh(repo, 'git', 'rev-parse', 'release');
+    expect(landed).toBe((ok as { sha: string }).sha);
+    expect(sh(repo, 'git', 'show', 'release:a.txt')).toBe('task');
+    expect(sh(repo, 'git', 'show', 'release:b.txt')).toBe('release change');
+
+    // A conflicting change on the target: nothing lands, the branch is left as it was.
+    sh(repo, 'git', 'checkout', '-q', 'release');
+    writeFileSync(join(repo, 'a.txt'), 'release rewrote a\n');
+    sh(repo, 'git', 'commit', '-qam', 'conflicting');
+    sh(repo, 'git', 'checkout', '-q', 'main');
+    writeFileSync(join(w.dir, 'a.txt'), 'task again\n');
+    const branchTip = (await commitAll(w.dir, 'task again'))!;
+    const q = memoryQueue();
+    const conflict = await land(w, 'release', q);
+    expect(conflict).toMatchObject({ status: 'conflict', files: ['a.txt'] });
+    expect((conflict as { diff: string }).diff).toContain('<<<<<<<');
+    expect(q.entries[0]).toMatchObject({ status: 'conflict', message: 'conflicts with release in a.txt' });
+    expect(sh(w.dir, 'git', 'rev-parse', 'HEAD')).toBe(branchTip);
+    expect(sh(w.dir, 'git', 'status', '--porcelain')).toBe('');
+  });
+
+  it('waits for the entries ahead of it', async () => {
+    const repo = gitRepo({ 'a.txt': 'a\n' });
     const w = await ws(repo, tmp());
     writeFileSync(join(w.dir, 'b.txt'), 'b\n');
-    const tip = await commitAll(w.dir, 'b');
-    expect(await mergeBack(repo, w.branch!, 'release')).toMatchObject({ merged: true, head: tip });
-    expect(sh(repo, 'git', 'rev-parse', 'release')).toBe(tip);
-    sh(repo, 'git', 'branch', 'other', 'HEAD');
-    sh(repo, 'git', 'commit', '-q', '--allow-empty', '-m', 'main moves');
-    sh(repo, 'git', 'branch', '-f', 'other', 'HEAD');
-    expect(await mergeBack(repo, w.branch!, 'other')).toMatchObject({ merged: false, message: expect.stringMatching(/moved on/) });
+    await commitAll(w.dir, 'b');
+    const q = memoryQueue();
+    const first = await q.enqueueMerge({ repo: 'x', target: 'main', taskId: 'other', branch: 'o', head: 'h' });
+    await q.acquireMerge(first.id);
+    const lines: string[] = [];
+    const landing = landBranch({ dir: w.dir, repoRoot: repo, branch: w.branch!, target: 'main', taskId: 'fix', coordination: q, validate: null, signal: new AbortController().signal, info: (l) => lines.push(l), pollMs: 5 });
+    while (!lines.some((l) => l.startsWith('waiting to merge into main: 1 ahead'))) await new Promise((r) => setTimeout(r, 5));
+    expect(sh(repo, 'git', 'rev-parse', 'main')).not.toBe(sh(w.dir, 'git', 'rev-parse', 'HEAD'));
+    await q.finishMerge(first.id, { status: 'merged', message: 'done' });
+    expect((await landing).status).toBe('merged');
+    expect(sh(repo, 'git', 'rev-parse', 'main')).toBe(sh(w.dir, 'git', 'rev-parse', 'HEAD'));
   });
 });

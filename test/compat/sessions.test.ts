@@ -227,7 +227,7 @@ describe('seed 001: artifacts, logs, state', () => {
     await waitForSession(orchestrator, id, awaiting, 'the approval');
     const logs = await orchestrator.getRecentLogs(id, 100);
     const lines = logs.split('\n');
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z run:created name=dev-team: Build a greeter tasks=8$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z run:created name=dev-team: Build a greeter tasks=9$/);
     expect(lines[lines.length - 1]).toMatch(/ approval:requested approval message=Review docs\/PRD.md.* reason=gate$/);
     expect(logs).toContain('attempt:succeeded architect#1');
     const last3 = (await orchestrator.getRecentLogs(id, 3)).split('\n');
@@ -359,7 +359,9 @@ describe('seed 001: usage examples', () => {
     await orchestrator.approveAndContinue(id);
     const stuck = await waitForSession(orchestrator, id, (i) => awaiting(i) && i.currentPhase === 'qa', 'help after QA');
     expect(stuck).toMatchObject({ iterationCount: 2, qaPassed: false });
-    const done = await orchestrator.approveAndContinue(id);
+    await orchestrator.approveAndContinue(id);
+    // The merge step lands the accepted work, then the session completes.
+    const done = await waitForSession(orchestrator, id, (i) => i.status === SessionStatus.COMPLETED, 'completed after the merge');
     expect(done).toMatchObject({ status: SessionStatus.COMPLETED, qaPassed: false, iterationCount: 2 });
   });
 });

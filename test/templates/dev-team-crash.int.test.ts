@@ -109,6 +109,7 @@ describe('dev-team through the CLI, killed while waiting for approval', () => {
       scaffold: ['function:succeeded'],
       engineer: ['engineer:succeeded', 'engineer:succeeded'],
       qa: ['function:failed', 'function:succeeded'],
+      merge: ['function:succeeded'],
     });
     // Nothing committed before a kill ran again: the model was asked three times in all.
     expect(fake.requests).toHaveLength(3);

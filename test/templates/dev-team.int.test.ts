@@ -52,6 +52,7 @@ describe('dev-team in a git repository', () => {
       scaffold: ['function:succeeded'],
       engineer: ['engineer-bot:succeeded', 'engineer-bot:succeeded'],
       qa: ['function:failed', 'function:succeeded'],
+      merge: ['function:succeeded'],
     });
     // Both tech-spec attempts stay queryable with what they answered.
     const arch = done.tasks.find((t) => t.id === 'architect')!;

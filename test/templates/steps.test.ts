@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blockForFile, fencedBlocks, unwrapDocument } from '../../src/templates/steps/blocks.js';
-import { splitCommand } from '../../src/templates/steps/commands.js';
+import { splitCommandLine as splitCommand } from '../../src/workspace/argv.js';
 import { startEngine } from '../engine/helpers.js';
 import { git, gitRepo, tempDir } from './helpers.js';
 
@@ -43,7 +43,7 @@ describe('fenced blocks', () => {
 
   it('splits command lines without a shell', () => {
     expect(splitCommand(`npm test -- --grep "two words" ''`)).toEqual(['npm', 'test', '--', '--grep', 'two words', '']);
-    expect(() => splitCommand('echo "unclosed')).toThrow(/unbalanced/);
+    expect(() => splitCommand('echo "unclosed')).toThrow(/unclosed " quote/);
   });
 });
 

@@ -13,7 +13,7 @@ describe('built-in templates', () => {
     expect(listTemplates().find((t) => t.name === 'dev-team')!.params).toHaveProperty('maxIterations');
   });
 
-  it('dev-team: pm → docs → architect → docs → approval → scaffold → engineer → qa, with the loop and the files', () => {
+  it('dev-team: pm → docs → architect → docs → approval → scaffold → engineer → qa → merge, with the loops and the files', () => {
     const plan = renderTemplate('dev-team', 'Build a CLI for file encryption', { maxIterations: 4, testCommand: 'npm test', projectName: 'encrypt-cli' });
     expect(plan.tasks.map((t) => [t.id, t.dependsOn])).toEqual([
       ['pm', []],
@@ -24,15 +24,26 @@ describe('built-in templates', () => {
       ['scaffold', ['approval']],
       ['engineer', ['scaffold']],
       ['qa', ['engineer']],
+      ['merge', ['qa']],
     ]);
     const byId = Object.fromEntries(plan.tasks.map((t) => [t.id, t]));
     expect(byId.pm!.agent).toEqual({ capabilities: ['pm'] });
     expect(byId.architect!.agent).toEqual({ capabilities: ['architect'] });
     expect(byId.architect!.input).toEqual({ files: ['docs/PRD.md'] });
     expect(byId.engineer!.agent).toEqual({ capabilities: ['code'] });
-    expect(byId.engineer!.workspace).toEqual({ merge: true });
+    // The engineer's work is checked in its worktree and lands only through the merge step, after QA.
+    expect(byId.engineer!.workspace).toEqual({ keepWorktree: true });
     expect(byId.approval!.approval).toMatchObject({ message: expect.stringContaining('docs/TECH_SPEC.md') });
-    expect(byId.qa).toMatchObject({ function: 'tutti.check', input: { command: ['npm', 'test'], report: 'docs/BUG_REPORT.md' }, loop: { rewindTo: 'engineer', maxIterations: 4, onExhausted: 'approval' } });
+    expect(byId.qa).toMatchObject({ function: 'tutti.check', input: { command: ['npm', 'test'], report: 'docs/BUG_REPORT.md', in: 'engineer' }, loop: { rewindTo: 'engineer', maxIterations: 4, onExhausted: 'approval' } });
+    expect(byId.merge).toMatchObject({ function: 'tutti.merge', input: { from: 'engineer', validate: [['npm', 'test']] }, loop: { rewindTo: 'engineer', maxIterations: 4 } });
+    // With reviewMerge a person approves the tested work before the merge; a rejection goes back to the engineer.
+    const reviewed = renderTemplate('dev-team', 'x', { reviewMerge: true });
+    expect(reviewed.tasks.slice(-3).map((t) => [t.id, t.dependsOn])).toEqual([
+      ['qa', ['engineer']],
+      ['review', ['qa']],
+      ['merge', ['review']],
+    ]);
+    expect(reviewed.tasks.find((t) => t.id === 'review')).toMatchObject({ approval: {}, loop: { rewindTo: 'engineer' } });
     expect(byId['architect-docs']!.input).toMatchObject({ from: 'architect', document: 'docs/TECH_SPEC.md', blocks: ['scaffold.sh'] });
     expect(byId.pm!.prompt).toContain('Build a CLI for file encryption');
     expect(plan.metadata).toMatchObject({ template: 'dev-team', mission: 'Build a CLI for file encryption', projectName: 'encrypt-cli', maxIterations: 4 });
@@ -47,6 +58,8 @@ describe('built-in templates', () => {
     expect(byId.engineer!.dependsOn).toEqual(['approval']);
     expect(byId.engineer!.workspace).toEqual({ worktree: false });
     expect(byId.scaffold).toBeUndefined();
+    // Working in place, there is no branch to merge.
+    expect(byId.merge).toBeUndefined();
   });
 
   it('refuses unknown templates, empty missions and bad parameters with typed errors', () => {
@@ -57,10 +70,15 @@ describe('built-in templates', () => {
     expect(() => renderTemplate('batch', 'x', { parallel: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_INPUT' }));
   });
 
-  it('single: one coding task, and a validation step looping back to it', () => {
-    expect(renderTemplate('single', 'Fix the flaky test').tasks.map((t) => t.id)).toEqual(['code']);
+  it('single: one coding task, a validation step looping back to it in its worktree, and a merge step after it', () => {
+    expect(renderTemplate('single', 'Fix the flaky test').tasks.map((t) => [t.id, t.dependsOn])).toEqual([
+      ['code', []],
+      ['merge', ['code']],
+    ]);
+    expect(renderTemplate('single', 'Fix the flaky test', { worktree: false }).tasks.map((t) => t.id)).toEqual(['code']);
     const plan = renderTemplate('single', 'Fix the flaky test', { validate: 'npm test -- --run', maxIterations: 2 });
-    expect(plan.tasks[1]).toMatchObject({ id: 'validate', function: 'tutti.check', input: { command: ['npm', 'test', '--', '--run'] }, loop: { rewindTo: 'code', maxIterations: 2, onExhausted: 'fail' } });
+    expect(plan.tasks[1]).toMatchObject({ id: 'validate', function: 'tutti.check', input: { command: ['npm', 'test', '--', '--run'], in: 'code' }, loop: { rewindTo: 'code', maxIterations: 2, onExhausted: 'fail' } });
+    expect(plan.tasks[2]).toMatchObject({ id: 'merge', function: 'tutti.merge', dependsOn: ['validate'], input: { from: 'code', validate: [['npm', 'test', '--', '--run']] }, loop: { rewindTo: 'code', maxIterations: 2 } });
   });
 
   it('batch: one task per line, a parallelism limit, fail-fast or not', () => {
@@ -166,8 +184,11 @@ describe('single and batch runs', () => {
     expect(v.tasks.map((t) => t.attempts.map((a) => a.status))).toEqual([
       ['succeeded', 'succeeded'],
       ['failed', 'succeeded'],
+      ['succeeded'],
     ]);
     expect(readFileSync(join(dir, 'state.txt'), 'utf8')).toBe('fixed\n');
+    // A function agent works in the run's work dir: no branch, nothing for the merge step to land.
+    expect(v.tasks[2]!.attempts[0]!.output).toMatchObject({ merged: null, message: expect.stringContaining('nothing to merge') });
   });
 
   it('single: validation that keeps failing fails the run after maxIterations', async () => {

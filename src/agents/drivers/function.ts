@@ -6,7 +6,7 @@
  *
  * Agent config: `{ function?: string }` runs that function for every task given to the agent.
  */
-import { NonRetryableError, RetryAfterError, errorMessage } from '../../core/errors.js';
+import { AttemptFailure, NonRetryableError, RetryAfterError, errorMessage } from '../../core/errors.js';
 import type { AgentDriver, AttemptResult, FunctionRegistry, TaskFunction } from '../types.js';
 
 export type { FunctionContext, FunctionRegistry, TaskFunction } from '../types.js';
@@ -77,6 +77,7 @@ export function createFunctionDriver(functions: FunctionRegistry): AgentDriver {
             workDir: ctx.workDir,
             signal,
             log: (text) => ctx.emit({ stream: 'info', text }),
+            ...(ctx.coordination ? { coordination: ctx.coordination } : {}),
           }),
         );
         const value = await Promise.race([pending, abortable(signal)]);
@@ -86,6 +87,7 @@ export function createFunctionDriver(functions: FunctionRegistry): AgentDriver {
         if (signal.aborted) return { status: 'cancelled' };
         if (e instanceof NonRetryableError) return { status: 'failed', error: { kind: 'non_retryable', message: e.message, retryable: false } };
         if (e instanceof RetryAfterError) return { status: 'failed', error: { kind: 'exception', message: e.message, retryAfterMs: e.retryAfterMs } };
+        if (e instanceof AttemptFailure) return { status: 'failed', error: { kind: e.kind, message: e.message, ...(e.retryable ? {} : { retryable: false }) } };
         return { status: 'failed', error: { kind: 'exception', message: errorMessage(e) } };
       }
     },

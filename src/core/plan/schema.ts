@@ -50,12 +50,17 @@ const globListSchema = z.array(z.string().min(1).max(4096)).max(1000);
 export const workspaceSchema = z
   .strictObject({
     worktree: z.boolean().optional().describe('Work in a git worktree of its own (true) or in the repository itself (false). Default true.'),
-    branch: z.string().min(1).max(250).optional().describe('Branch to work on. Default tutti/<runId>/<taskId>.'),
-    newBranch: z.boolean().optional().describe('Create the branch (it must not exist) or use an existing one (false). Default true.'),
+    branch: z.string().min(1).max(250).optional().describe('Branch to work on: checked out when it exists, else created from the target. Default tutti/<runId>/<taskId>.'),
+    newBranch: z.boolean().optional().describe('false: never create a branch (it, or origin/<branch>, must exist). Default true.'),
+    target: z.string().min(1).max(250).optional().describe('The branch the work is merged into (merge queue, PR base) and kept up to date with. Default: the branch checked out in the repository when the task first runs.'),
+    attemptStart: z
+      .enum(['continue', 'fresh'])
+      .optional()
+      .describe("Where each later attempt starts: 'continue' from the branch (earlier attempts' work, with the target merged in when it moved), or 'fresh' from the target's tip (earlier work kept under refs/tutti/<run>/<task>/<n>). Default continue."),
     copyFiles: globListSchema.optional().describe("Files copied from the repository into a new worktree, never committed. Default ['.env']."),
     setup: commandSchema.optional().describe('Command run once in a new worktree before the agent (e.g. npm ci).'),
     requireChanges: z.boolean().optional().describe('Fail with no_changes when the branch has no change after the agent. Default true.'),
-    merge: z.boolean().optional().describe('After validation passes, merge the branch into the branch the task started from. Default false.'),
+    merge: z.boolean().optional().describe('After validation passes, land the branch in its target through the merge queue (brought onto the current target, validated again when the target moved, then a fast-forward). Default false.'),
     pr: z.enum(['create', 'update']).optional().describe('After validation passes, push and create (or only update) the branch PR with gh.'),
     keepWorktree: z.boolean().optional().describe('Keep the worktree after the task ends. Default false (removed once its commits are on a kept branch).'),
   })
@@ -136,6 +141,10 @@ export const agentInputSchema = z.strictObject({
   priority: z.number().int().default(0).describe('Higher preferred among equally loaded agents.'),
   status: z.enum(['active', 'paused', 'disabled']).default('active'),
   config: z.record(z.string(), z.unknown()).default({}).describe('Driver settings (exec: { command, env, cwd }; function: { function }).'),
+  scope: z
+    .enum(['global', 'run'])
+    .default('global')
+    .describe("'run': the agent belongs to the run whose plan declares it (its id is suffixed @<runId>; other runs never use it; removed when the run ended). 'global': registered for every run."),
 });
 
 const taskDefaultsSchema = taskInputSchema.pick({ agent: true, retry: true, timeoutMs: true, continueOnFailure: true, priority: true, env: true }).partial();

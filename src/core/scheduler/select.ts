@@ -33,13 +33,15 @@ export function isExplicit(selector: AgentSelector | undefined): boolean {
 
 /**
  * The agents able to run a task at all (active, matching, accepted by the driver), or why none is.
+ * @param runId the task's run: agents that belong to another run never qualify (undefined: no run-scoped agent does).
  */
-export function capableAgents(task: TaskSpec, agents: readonly AgentRecord[], accepts: AcceptsFn): { agents: AgentRecord[]; reason: string | null } {
+export function capableAgents(task: TaskSpec, agents: readonly AgentRecord[], accepts: AcceptsFn, runId?: string): { agents: AgentRecord[]; reason: string | null } {
   const explicit = isExplicit(task.agent);
   const out: AgentRecord[] = [];
   let lastRefusal: string | null = null;
   let matched = 0;
   for (const a of agents) {
+    if (a.runId && a.runId !== runId) continue;
     if (!matchesSelector(a, task.agent)) continue;
     matched++;
     if (a.status !== 'active') {
@@ -90,8 +92,9 @@ export function chooseAgent(
   failedAgents: readonly string[],
   agents: readonly AgentRecord[],
   accepts: AcceptsFn,
+  runId?: string,
 ): { agent: AgentRecord; reason?: undefined } | { agent?: undefined; reason: BlockedReason } {
-  const capable = capableAgents(task, agents, accepts);
+  const capable = capableAgents(task, agents, accepts, runId);
   if (capable.agents.length === 0) return { reason: { kind: 'no_capable_agent', message: capable.reason ?? 'no capable agent' } };
   let best: AgentRecord | undefined;
   let bestFresh = false;
@@ -148,8 +151,8 @@ export function createChooser(accepts: AcceptsFn): Chooser {
  * What decides whether agents can take a task: its selector and the kind of input. Tasks of one
  * class compete for the same agents, so once one finds them all busy the others need not look.
  */
-function capacityClass(spec: TaskSpec): string {
-  return JSON.stringify([spec.agent ?? null, spec.command ? 1 : 0, spec.function ?? null, spec.prompt !== undefined]);
+function capacityClass(spec: TaskSpec, runId: string): string {
+  return JSON.stringify([spec.agent ?? null, spec.command ? 1 : 0, spec.function ?? null, spec.prompt !== undefined, runId]);
 }
 
 /** Assigns agents to candidates in order until slots run out; loads are updated as it goes. */
@@ -164,9 +167,9 @@ export function chooseAssignments(input: ClaimInput, accepts: AcceptsFn): ClaimD
     if (slots <= 0) break;
     const run = runs.get(c.runId);
     if (run && run.maxConcurrency !== null && run.running >= run.maxConcurrency) continue;
-    const cls = input.candidates.length > 1 ? capacityClass(c.spec) : '';
+    const cls = input.candidates.length > 1 ? capacityClass(c.spec, c.runId) : '';
     if (full.has(cls)) continue;
-    const choice = chooseAgent(c.spec, c.failedAgents, agents, accepts);
+    const choice = chooseAgent(c.spec, c.failedAgents, agents, accepts, c.runId);
     if (choice.agent) {
       choice.agent.running++;
       if (run) run.running++;

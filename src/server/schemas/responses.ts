@@ -78,6 +78,10 @@ const ATTEMPT_ERROR_KIND_DOCS: Record<AttemptErrorKind, string> = {
   exception: 'the driver, or the service it calls, failed',
   non_retryable: 'a failure retrying cannot fix (e.g. a bad agent configuration)',
   rejected: 'a person rejected the approval gate (the feedback is the message)',
+  validation_failed: 'the task’s validation commands failed (in its worktree, or on the result of merging its target)',
+  merge_conflict: 'the task’s branch conflicts with its target branch (merge queue)',
+  boundary_violation: 'the agent changed files outside its worktree (evidence in the attempt output)',
+  budget_exhausted: 'the attempt was stopped by its budget (tutti’s, or the CLI’s own)',
 };
 export const ATTEMPT_ERROR_KINDS = Object.keys(ATTEMPT_ERROR_KIND_DOCS) as [AttemptErrorKind, ...AttemptErrorKind[]];
 
@@ -101,7 +105,7 @@ export const attemptView = z.object({
   summary: z.string().nullable(),
   output: z.unknown(),
   outputRef: z.string().nullable().describe('Set when the output was too large to keep inline; fetch it from …/attempts/{n}/output.'),
-  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), costUsd: z.number().optional() }).nullable(),
+  usage: z.object({ inputTokens: z.number().optional(), cacheReadTokens: z.number().optional(), cacheWriteTokens: z.number().optional(), outputTokens: z.number().optional(), costUsd: z.number().optional() }).nullable(),
   logPath: z.string().nullable(),
   workerId: z.string(),
 });

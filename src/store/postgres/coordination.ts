@@ -85,6 +85,7 @@ export async function listMerges(c: Conn, f: MergeFilter = {}): Promise<MergeEnt
     where.push(sql.replace('?', `$${args.length}`));
   };
   if (f.runId !== undefined) add('run_id = ?', f.runId);
+  if (f.taskId !== undefined) add('task_id = ?', f.taskId);
   if (f.repo !== undefined) add('repo = ?', f.repo);
   if (f.target !== undefined) add('target = ?', f.target);
   if (f.open) where.push(`status IN ('queued', 'merging')`);

@@ -330,7 +330,7 @@ async function failTask(tx: PgTx, run: RunStateRow, task: FinishTaskRow, agentId
   if (!failedAgents.includes(agentId)) failedAgents.push(agentId);
   const until = rateLimitedUntil(error, tx.now);
   if (until !== null) {
-    const reason = { kind: 'rate_limited' as const, until, agentId };
+    const reason = { kind: 'rate_limited' as const, until, agentId, ...(error?.message ? { message: error.message.slice(0, 500) } : {}) };
     await tx.q(`UPDATE tasks SET status = 'blocked', blocked_reason = $1, ready_at = $2, failed_agents = $3 WHERE run_id = $4 AND seq = $5`, [
       JSON.stringify(reason),
       until,

@@ -93,9 +93,14 @@ export function finishMergeTx(db: Database.Database, tx: Tx, id: number, end: { 
 export function listMerges(db: Database.Database, f: MergeFilter = {}): MergeEntry[] {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (f.runId !== undefined) (where.push('run_id = ?'), args.push(f.runId));
-  if (f.repo !== undefined) (where.push('repo = ?'), args.push(f.repo));
-  if (f.target !== undefined) (where.push('target = ?'), args.push(f.target));
+  const add = (sql: string, v: unknown) => {
+    where.push(sql);
+    args.push(v);
+  };
+  if (f.runId !== undefined) add('run_id = ?', f.runId);
+  if (f.taskId !== undefined) add('task_id = ?', f.taskId);
+  if (f.repo !== undefined) add('repo = ?', f.repo);
+  if (f.target !== undefined) add('target = ?', f.target);
   if (f.open) where.push(`status IN ('queued', 'merging')`);
   const limit = Math.max(1, Math.min(f.limit ?? 500, 10_000));
   const rows = db.prepare(`SELECT * FROM (SELECT * FROM merge_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?) ORDER BY id`).all(...args, limit) as MergeRow[];

@@ -135,7 +135,7 @@ function failTask(tx: Tx, run: RunStateRow, task: FinishTaskRow, agentId: string
   const until = rateLimitedUntil(error, tx.now);
   if (until !== null) {
     // Not the task's fault: park it until the limit resets, without spending an attempt.
-    const reason = { kind: 'rate_limited' as const, until, agentId };
+    const reason = { kind: 'rate_limited' as const, until, agentId, ...(error?.message ? { message: error.message.slice(0, 500) } : {}) };
     s.parkTask.run(JSON.stringify(reason), until, toJsonList(failedAgents), run.id, task.seq);
     tx.emit(run, { type: 'task:blocked', taskId: task.id, data: { reason } });
     return [];

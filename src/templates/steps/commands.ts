@@ -11,44 +11,29 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { FunctionContext } from '../../agents/types.js';
 import { runProcessGroup } from '../../agents/process.js';
-import { NonRetryableError } from '../../core/errors.js';
+import { AttemptFailure, NonRetryableError, errorMessage } from '../../core/errors.js';
+import { toArgv as splitToArgv } from '../../workspace/argv.js';
+import { clearActive, markActive } from '../../workspace/boundary.js';
 import { safeSegment } from '../../runtime/node-runtime.js';
 import type { StepDeps } from './documents.js';
 import { insideWorkDir } from './documents.js';
 import { commitPaths, dirtyPaths } from './git.js';
+import { taskWorkspace } from './task-workspace.js';
 
 /** A command: argv, or one line split on spaces (quotes group words; no shell). */
 export const stepCommandSchema = z.union([z.string().min(1).max(10_000), z.array(z.string()).min(1).max(1000)]);
 export type StepCommand = z.input<typeof stepCommandSchema>;
 
-/** Splits a command line into argv: whitespace separates, single or double quotes group, no other shell syntax. */
-export function splitCommand(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: '"' | "'" | null = null;
-  let has = false;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else cur += ch;
-  }
-  if (quote) throw new NonRetryableError(`unbalanced ${quote} in command: ${line}`);
-  if (has || cur) out.push(cur);
-  return out;
-}
-
+/**
+ * argv of a step's command (`workspace/argv.ts`: a line is split without a shell, shell syntax is
+ * refused with a hint). @throws NonRetryableError for a command that cannot run (retrying will not help).
+ */
 export function toArgv(command: StepCommand): string[] {
-  const argv = typeof command === 'string' ? splitCommand(command) : [...command];
-  if (argv.length === 0) throw new NonRetryableError('empty command');
-  return argv;
+  try {
+    return splitToArgv(command);
+  } catch (e) {
+    throw new NonRetryableError(errorMessage(e));
+  }
 }
 
 const TAIL_CHARS = 8000;
@@ -64,7 +49,7 @@ interface CommandRun {
   log: string;
 }
 
-async function runCommand(ctx: FunctionContext, deps: StepDeps, argv: string[], timeoutMs: number): Promise<CommandRun> {
+async function runCommand(ctx: FunctionContext, deps: StepDeps, argv: string[], timeoutMs: number, cwd: string = ctx.workDir): Promise<CommandRun> {
   const log = join('logs', safeSegment(ctx.runId), `${safeSegment(ctx.taskId)}.${ctx.attempt}.log`);
   const logPath = join(deps.dataDir, log);
   mkdirSync(dirname(logPath), { recursive: true });
@@ -72,7 +57,7 @@ async function runCommand(ctx: FunctionContext, deps: StepDeps, argv: string[], 
   let tail = '';
   const out = await runProcessGroup({
     argv,
-    cwd: ctx.workDir,
+    cwd,
     env: { ...(deps.env ?? process.env), TUTTI_RUN_ID: ctx.runId, TUTTI_TASK_ID: ctx.taskId, TUTTI_ATTEMPT: String(ctx.attempt), TUTTI_IDEMPOTENCY_KEY: ctx.idempotencyKey },
     logPath,
     maxLogBytes: deps.maxLogBytes,
@@ -128,6 +113,11 @@ export const checkInputSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(600_000),
   report: z.string().min(1).nullable().default(null).describe('On failure, write a bug report here (relative to the work dir).'),
   commit: z.boolean().default(true).describe('Commit the bug report (git work dirs).'),
+  in: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Run in the worktree of this task of the run (its branch: checked before it is merged). Default, or when that task has no worktree: the run's work dir."),
 });
 
 /** The `tutti.check` function. */
@@ -135,8 +125,16 @@ export function checkStep(deps: StepDeps) {
   return async (ctx: FunctionContext): Promise<{ passed: true; command: string; log: string }> => {
     const input = parseInput(checkInputSchema, ctx.input, 'tutti.check');
     const argv = toArgv(input.command);
-    const reportPath = input.report === null ? null : insideWorkDir(ctx.workDir, input.report);
-    const r = await runCommand(ctx, deps, argv, input.timeoutMs);
+    const ws = input.in === undefined ? null : await taskWorkspace(deps.dataDir, ctx.runId, input.in);
+    const dir = ws?.dir ?? ctx.workDir;
+    const reportPath = input.report === null ? null : insideWorkDir(dir, input.report);
+    if (ws) markActive(ws.dir, ctx.idempotencyKey);
+    let r: CommandRun;
+    try {
+      r = await runCommand(ctx, deps, argv, input.timeoutMs, dir);
+    } finally {
+      if (ws) clearActive(ws.dir);
+    }
     if (ctx.signal.aborted) throw new Error('aborted');
     const command = shown(argv);
     if (r.ok) return { passed: true, command, log: r.log };
@@ -161,9 +159,9 @@ export function checkStep(deps: StepDeps) {
           '',
         ].join('\n'),
       );
-      const commit = input.commit ? await commitPaths(ctx.workDir, [input.report], `tutti: QA failed, ${input.report} (run ${ctx.runId}, attempt ${ctx.attempt})`, deps.env ?? process.env) : null;
+      const commit = input.commit ? await commitPaths(dir, [input.report], `tutti: QA failed, ${input.report} (run ${ctx.runId}, attempt ${ctx.attempt})`, deps.env ?? process.env) : null;
       where = ` (report: ${input.report}${commit ? `, commit ${commit.slice(0, 12)}` : ''})`;
     }
-    throw new Error(`${command} ${r.outcome}${where}${r.tail ? `\n${r.tail.slice(-3000)}` : ''}`);
+    throw new AttemptFailure('validation_failed', `${command} ${r.outcome}${where}${r.tail ? `\n${r.tail.slice(-3000)}` : ''}`);
   };
 }

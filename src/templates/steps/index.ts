@@ -6,10 +6,12 @@
 import type { TaskFunction } from '../../agents/types.js';
 import { checkStep, scaffoldStep } from './commands.js';
 import { documentsStep, type StepDeps } from './documents.js';
+import { mergeStep } from './merge.js';
 
 export type { StepDeps } from './documents.js';
 export { documentsInputSchema, TEXT_DRIVERS, type DocumentsInput } from './documents.js';
-export { checkInputSchema, scaffoldInputSchema, splitCommand, toArgv, type StepCommand } from './commands.js';
+export { checkInputSchema, scaffoldInputSchema, toArgv, type StepCommand } from './commands.js';
+export { mergeInputSchema, type MergeStepOutput } from './merge.js';
 export { blockForFile, fencedBlocks, unwrapDocument } from './blocks.js';
 export { commitPaths, ensureGitRepo, inGitRepo } from './git.js';
 export { attemptOutput, latestSuccess, HUMAN_AGENT } from './output.js';
@@ -20,8 +22,10 @@ export const STEP_FUNCTIONS = {
   documents: 'tutti.documents',
   /** Runs the approved scaffold script and commits what it created. */
   scaffold: 'tutti.scaffold',
-  /** Runs tests or a validation command; on failure writes a bug report and fails with the output. */
+  /** Runs tests or a validation command (in a task's worktree with `in`); on failure writes a bug report and fails with the output. */
   check: 'tutti.check',
+  /** Lands a task's branch in its target through the merge queue. */
+  merge: 'tutti.merge',
 } as const;
 
 /** The step functions, by name, over a store and its data dir. */
@@ -30,5 +34,6 @@ export function templateStepFunctions(deps: StepDeps): Record<string, TaskFuncti
     [STEP_FUNCTIONS.documents]: documentsStep(deps),
     [STEP_FUNCTIONS.scaffold]: scaffoldStep(deps),
     [STEP_FUNCTIONS.check]: checkStep(deps),
+    [STEP_FUNCTIONS.merge]: mergeStep(deps),
   };
 }

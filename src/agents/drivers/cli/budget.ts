@@ -21,7 +21,7 @@ import type { Usage } from '../../../core/model.js';
 
 const amountsShape = {
   usd: z.number().positive().max(1_000_000).optional().describe('US dollars, as the CLIs report cost.'),
-  tokens: z.number().int().positive().optional().describe('Input + output tokens.'),
+  tokens: z.number().int().positive().optional().describe('New input + cache-write + output tokens (cache reads are not counted: they are cheap, and a USD limit covers their cost).'),
   wallMs: z.number().int().positive().optional().describe('Agent wall time, ms: from each attempt’s dispatch to its end (validation included), summed over attempts.'),
 };
 
@@ -50,9 +50,13 @@ const LABEL: Record<BudgetDimension, (n: number) => string> = {
   wallMs: (n) => `${Math.round(n)} ms`,
 };
 
-/** Tokens of a usage record (input + output). */
+/**
+ * Tokens a token budget counts of a usage record: new input + cache writes + output. Cache reads
+ * are left out: they cost a tenth of new input, a long session re-reads its whole context on every
+ * turn, and a USD budget (which uses the CLI's reported cost) already covers them.
+ */
 export function usageTokens(u: Usage): number {
-  return (u.inputTokens ?? 0) + (u.outputTokens ?? 0);
+  return (u.inputTokens ?? 0) + (u.cacheWriteTokens ?? 0) + (u.outputTokens ?? 0);
 }
 
 interface Account {

@@ -12,6 +12,7 @@
  */
 import type { AttemptError } from '../../../core/model.js';
 import type { Usage } from '../../../core/model.js';
+import { describeQuota, QUOTA_OUTCOMES, type QuotaGate } from './quota.js';
 import { addUsage, runCli, type RunCliOptions } from './run-cli.js';
 import { FALLBACK_KINDS, type CliAdapter, type CliName, type CliOutcome } from './types.js';
 
@@ -24,6 +25,13 @@ export interface ChainOptions extends Omit<RunCliOptions, 'adapter' | 'program'>
   flags?: Partial<Record<CliName, readonly string[]>>;
   /** Per CLI: extra argv appended. */
   args?: Partial<Record<CliName, readonly string[]>>;
+  /** The quota ledger: a CLI it knows to be limited is skipped without being called; what CLIs say is recorded. */
+  quota?: QuotaGate;
+  /**
+   * Continue a session of one CLI of the chain (after an interrupted attempt): that CLI is tried
+   * first, with `--resume`-style arguments and `prompt`; the others get the normal prompt.
+   */
+  resume?: { cli: CliName; sessionId: string; prompt: string };
 }
 
 export interface ChainResult {
@@ -40,18 +48,39 @@ export async function runChain(o: ChainOptions): Promise<ChainResult> {
   const tried: CliOutcome[] = [];
   // A budget sees what the CLIs tried before this one used too.
   let before: Usage = {};
-  for (let i = 0; i < o.chain.length; i++) {
-    const name = o.chain[i]!;
+  const resumable = o.resume && o.chain.includes(o.resume.cli) && o.adapters[o.resume.cli].supportsResume ? o.resume : undefined;
+  const chain = resumable ? [resumable.cli, ...o.chain.filter((c) => c !== resumable.cli)] : o.chain;
+  for (let i = 0; i < chain.length; i++) {
+    const name = chain[i]!;
+    const known = o.quota ? await o.quota.blocked(name) : null;
+    if (known) {
+      // Known to be limited until later: not called at all.
+      const r: CliOutcome = { cli: name, kind: known.state, message: `${describeQuota(known, Date.now())}, known from an earlier call: ${known.message}`, resetAt: known.until, exitCode: null, usage: {}, filesChanged: [], counts: {}, logBytes: 0, ms: 0 };
+      tried.push(r);
+      o.emit?.({ stream: 'info', text: `[tutti] ${describeQuota(known, Date.now())}${chain[i + 1] ? ` → trying ${chain[i + 1]}` : ''}` });
+      continue;
+    }
     const program = o.programs?.[name];
     const flags = o.flags?.[name];
-    const invocation = { ...o.invocation, ...(flags ? { flags } : {}), extraArgs: [...o.invocation.extraArgs, ...(o.args?.[name] ?? [])] };
+    const resuming = resumable?.cli === name;
+    const invocation = {
+      ...o.invocation,
+      ...(flags ? { flags } : {}),
+      ...(resuming ? { prompt: resumable.prompt, resumeSessionId: resumable.sessionId } : {}),
+      extraArgs: [...o.invocation.extraArgs, ...(o.args?.[name] ?? [])],
+    };
     const earlier = before;
     const budget = o.budget ? (u: Usage) => o.budget!(addUsage(earlier, u)) : undefined;
+    if (resuming) o.emit?.({ stream: 'info', text: `[tutti] resuming ${name} session ${resumable.sessionId}` });
     const r = await runCli({ ...o, invocation, adapter: o.adapters[name], ...(program ? { program } : {}), ...(budget ? { budget } : {}) });
     before = addUsage(before, r.usage);
     tried.push(r);
+    if (o.quota && r.kind !== 'cancelled') {
+      const recorded = await o.quota.note(r);
+      if (recorded) r.resetAt = recorded.until;
+    }
     if (r.kind === 'cancelled' || !FALLBACK_KINDS.has(r.kind)) return { final: r, tried, exhausted: false };
-    const next = o.chain[i + 1];
+    const next = chain[i + 1];
     o.emit?.({ stream: 'info', text: `[tutti] ${name}: ${r.message}${next ? ` → trying ${next}` : ''}` });
   }
   return { final: tried[tried.length - 1]!, tried, exhausted: true };
@@ -83,17 +112,19 @@ export function chainError(r: ChainResult, now: number): AttemptError | null {
   if (final.kind === 'succeeded' || final.kind === 'cancelled') return null;
   const report = chainReport(tried);
   if (!r.exhausted) {
-    if (final.kind === 'budget') return { kind: 'non_retryable', message: `${final.cli} stopped: ${final.message}`, retryable: false };
+    if (final.kind === 'budget') return { kind: 'budget_exhausted', message: `${final.cli} stopped: ${final.message}`, retryable: false };
     const kind = final.kind === 'timeout' ? 'timeout' : final.kind === 'invalid_output' ? 'invalid_output' : final.kind === 'failed' ? 'exit_code' : 'crashed';
     return { kind, message: tried.length > 1 ? `${final.cli} ${final.message} (${report})` : `${final.cli} ${final.message}` };
   }
-  const limited = tried.filter((t) => t.kind === 'rate_limited');
+  // Rate limits, capacity and credits park the task until the first CLI may be called again.
+  const limited = tried.filter((t) => QUOTA_OUTCOMES[t.kind] !== undefined);
   if (limited.length) {
     const resets = limited.map((t) => t.resetAt).filter((x): x is number => x !== undefined);
     const until = resets.length ? Math.min(...resets) : undefined;
+    const each = limited.map((t) => (t.resetAt !== undefined ? describeQuota({ cli: t.cli, state: QUOTA_OUTCOMES[t.kind]!, until: t.resetAt, known: true }, now) : `${t.cli} ${t.kind.replace(/_/g, ' ')}`));
     return {
       kind: 'rate_limited',
-      message: `every CLI is unavailable, ${limited.map((t) => t.cli).join(', ')} rate-limited${until ? ` until ${new Date(until).toISOString()}` : ''} (${report})`,
+      message: `no CLI of the chain can be called now: ${each.join('; ')} (${report})`,
       retryable: true,
       ...(until !== undefined ? { retryAfterMs: Math.max(MIN_PARK_MS, until - now) } : {}),
     };

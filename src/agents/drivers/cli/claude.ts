@@ -1,13 +1,24 @@
 /**
  * Claude Code headless: `claude -p PROMPT --output-format stream-json --verbose`. Events:
- * `system` (`init` with the session id, `api_retry`), `assistant` (text and tool_use blocks, an
- * `error` code such as `authentication_failed` or `rate_limit`), `user` (tool_result blocks) and
- * one final `result` (`is_error`, `result` text, `total_cost_usd`, `usage`, `session_id`).
+ * `system` (`init` with the session id, `api_retry`), `assistant` (one event per content block —
+ * text or tool_use — each carrying its message's `id` and `usage` with cache tokens; an `error`
+ * code such as `authentication_failed`, `rate_limit`, `overloaded`, `billing_error` on the CLI's
+ * own synthetic messages), `user` (tool_result blocks), `rate_limit_event` (`rate_limit_info`:
+ * status allowed|allowed_warning|rejected, `resetsAt` epoch s, `rateLimitType`) and one final
+ * `result` (`subtype` success|error_during_execution|error_max_turns|error_max_budget_usd,
+ * `is_error`, `result` or `errors`, `total_cost_usd`, `usage`, `modelUsage`, `session_id`).
  * Measured here without credentials: exit 1, an assistant message "Not logged in · Please run
- * /login" with `error: "authentication_failed"`, and a `result` with `is_error: true`.
+ * /login" with `error: "authentication_failed"`, and a `result` with `is_error: true`. Sources of
+ * every form: src/testing/sim/claude.ts.
+ *
+ * Default flags confine the agent: `--permission-mode acceptEdits` lets Edit/Write change files
+ * only inside the working directory (elsewhere they need a permission nobody grants headless),
+ * and `--settings` turns on Claude Code's sandbox for Bash (writes confined to the working
+ * directory; it needs bubblewrap on Linux, and without it Claude Code warns and runs Bash
+ * unsandboxed — tutti's own boundary check still applies).
  */
 import { z } from 'zod';
-import { parseJsonObject } from './json-lines.js';
+import { contentText, jsonCut, parseJsonObject } from './json-lines.js';
 import type { AuthState, CliAdapter, CliEvent } from './types.js';
 
 /** Tools whose `file_path` input is a file the agent changes. */
@@ -27,10 +38,15 @@ const eventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('assistant'), message: z.looseObject({ content: z.array(block).default([]) }), error: z.string().optional(), session_id: z.string().optional() }),
   z.looseObject({ type: z.literal('user'), message: z.looseObject({ content: z.union([z.string(), z.array(block)]).default([]) }) }),
   z.looseObject({
+    type: z.literal('rate_limit_event'),
+    rate_limit_info: z.looseObject({ status: z.string().optional(), resetsAt: z.number().nullable().optional(), rateLimitType: z.string().nullable().optional() }).optional(),
+  }),
+  z.looseObject({
     type: z.literal('result'),
     subtype: z.string().optional(),
     is_error: z.boolean().optional(),
     result: z.string().optional(),
+    errors: z.array(z.string()).optional(),
     session_id: z.string().optional(),
     total_cost_usd: z.number().optional(),
     usage: usageSchema.optional(),
@@ -39,6 +55,13 @@ const eventSchema = z.discriminatedUnion('type', [
 ]);
 
 const messageUsageSchema = z.looseObject({ id: z.string().optional(), usage: usageSchema.optional() });
+
+/** Claude usage, input split into new, cache-write and cache-read tokens. */
+function usageOf(u: z.infer<typeof usageSchema>): { inputTokens: number; cacheWriteTokens: number; cacheReadTokens: number; outputTokens: number } {
+  return { inputTokens: u.input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0, cacheReadTokens: u.cache_read_input_tokens ?? 0, outputTokens: u.output_tokens ?? 0 };
+}
+
+const QUOTA_STATUS: Record<string, 'allowed' | 'warning' | 'rejected'> = { allowed: 'allowed', allowed_warning: 'warning', rejected: 'rejected' };
 
 function detailOf(input: unknown): string | undefined {
   if (!input || typeof input !== 'object') return undefined;
@@ -65,7 +88,7 @@ export function parseClaudeLine(line: string, seenMessages?: Set<string>): CliEv
     if (m.success && m.data.id && m.data.usage && !seenMessages.has(m.data.id)) {
       seenMessages.add(m.data.id);
       const u = m.data.usage;
-      out.push({ kind: 'usage', cumulative: false, usage: { inputTokens: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0), outputTokens: u.output_tokens ?? 0 } });
+      out.push({ kind: 'usage', cumulative: false, usage: usageOf(u) });
     }
   }
   switch (e.type) {
@@ -85,7 +108,8 @@ export function parseClaudeLine(line: string, seenMessages?: Set<string>): CliEv
           if (!e.error) out.push({ kind: 'message', role: 'assistant', text: b.text });
         } else if (b.type === 'tool_use' && b.name) {
           const detail = detailOf(b.input);
-          out.push({ kind: 'tool_use', tool: b.name, ...(b.id ? { id: b.id } : {}), ...(detail ? { detail } : {}) });
+          const input = jsonCut(b.input);
+          out.push({ kind: 'tool_use', tool: b.name, ...(b.id ? { id: b.id } : {}), ...(detail ? { detail } : {}), ...(input ? { input } : {}) });
           if (EDIT_TOOLS.has(b.name) && detail) out.push({ kind: 'file_change', path: detail, change: b.name === 'Write' ? 'add' : 'update' });
         }
       }
@@ -94,28 +118,45 @@ export function parseClaudeLine(line: string, seenMessages?: Set<string>): CliEv
     }
     case 'user':
       if (Array.isArray(e.message.content)) {
-        for (const b of e.message.content) if (b.type === 'tool_result') out.push({ kind: 'tool_result', ...(b.tool_use_id ? { id: b.tool_use_id } : {}), ok: b.is_error !== true });
+        for (const b of e.message.content) {
+          if (b.type !== 'tool_result') continue;
+          const content = contentText(b.content);
+          out.push({ kind: 'tool_result', ...(b.tool_use_id ? { id: b.tool_use_id } : {}), ok: b.is_error !== true, ...(content !== undefined ? { content } : {}) });
+        }
       }
       break;
+    case 'rate_limit_event': {
+      const info = e.rate_limit_info;
+      const status = QUOTA_STATUS[info?.status ?? ''];
+      if (status) out.push({ kind: 'quota', status, ...(typeof info?.resetsAt === 'number' ? { resetAt: info.resetsAt * 1000 } : {}), ...(info?.rateLimitType ? { window: info.rateLimitType } : {}) });
+      break;
+    }
     case 'result': {
       const u = e.usage;
-      if (u || e.total_cost_usd !== undefined) {
-        const input = (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
-        out.push({
-          kind: 'usage',
-          cumulative: true,
-          usage: { ...(u ? { inputTokens: input, outputTokens: u.output_tokens ?? 0 } : {}), ...(e.total_cost_usd !== undefined ? { costUsd: e.total_cost_usd } : {}) },
-        });
-      }
+      if (u || e.total_cost_usd !== undefined) out.push({ kind: 'usage', cumulative: true, usage: { ...(u ? usageOf(u) : {}), ...(e.total_cost_usd !== undefined ? { costUsd: e.total_cost_usd } : {}) } });
       if (e.session_id) out.push({ kind: 'session', sessionId: e.session_id });
       const ok = e.is_error !== true && (e.subtype === undefined || e.subtype === 'success');
-      if (!ok) out.push({ kind: 'error', message: `${e.subtype && e.subtype !== 'success' ? `${e.subtype}: ` : ''}${e.api_error_status ? `status ${e.api_error_status}: ` : ''}${e.result ?? 'error result'}`, fatal: true });
-      out.push({ kind: 'result', ok, ...(e.result !== undefined ? { text: e.result } : {}) });
+      const said = e.result ?? e.errors?.join('; ');
+      if (!ok) out.push({ kind: 'error', message: `${e.subtype && e.subtype !== 'success' ? `${e.subtype}: ` : ''}${e.api_error_status ? `status ${e.api_error_status}: ` : ''}${said || 'error result'}`, fatal: true });
+      out.push({ kind: 'result', ok, ...(said !== undefined ? { text: said } : {}), ...(e.subtype ? { subtype: e.subtype } : {}) });
       break;
     }
   }
   return out;
 }
+
+/**
+ * Claude's default permission flags: edits confined to the working directory, Bash sandboxed to it
+ * where Claude Code's sandbox can run (bubblewrap on Linux).
+ */
+export const CLAUDE_DEFAULT_FLAGS: readonly string[] = [
+  '--permission-mode',
+  'acceptEdits',
+  '--allowedTools',
+  'Bash,Read,Edit,MultiEdit,Write,Glob,Grep',
+  '--settings',
+  JSON.stringify({ sandbox: { enabled: true, autoAllowBashIfSandboxed: true, allowUnsandboxedCommands: false } }),
+];
 
 export const claudeAdapter: CliAdapter = {
   name: 'claude',
@@ -123,18 +164,21 @@ export const claudeAdapter: CliAdapter = {
   title: 'Claude Code',
   npmPackage: '@anthropic-ai/claude-code',
   structured: true,
+  supportsResume: true,
   command(inv) {
-    const flags = inv.flags ?? ['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,MultiEdit,Write,Glob,Grep'];
+    const flags = inv.flags ?? CLAUDE_DEFAULT_FLAGS;
     const cap = inv.maxBudgetUsd !== undefined && !flags.includes('--max-budget-usd') && !inv.extraArgs.includes('--max-budget-usd') ? ['--max-budget-usd', inv.maxBudgetUsd.toFixed(4)] : [];
-    return { args: ['-p', inv.prompt, '--output-format', 'stream-json', '--verbose', ...flags, ...(inv.model ? ['--model', inv.model] : []), ...cap, ...inv.extraArgs] };
+    const resume = inv.resumeSessionId ? ['--resume', inv.resumeSessionId] : [];
+    return { args: ['-p', inv.prompt, '--output-format', 'stream-json', '--verbose', ...flags, ...(inv.model ? ['--model', inv.model] : []), ...cap, ...resume, ...inv.extraArgs] };
   },
   newParser: () => {
     const seen = new Set<string>();
     return { line: (l) => parseClaudeLine(l, seen) };
   },
   classify({ exitCode, events }) {
-    const result = [...events].reverse().find((e) => e.kind === 'result');
+    const result = [...events].reverse().find((e): e is Extract<CliEvent, { kind: 'result' }> => e.kind === 'result');
     if (exitCode === 0 && result?.ok) return { kind: 'succeeded', message: 'done' };
+    if (result?.subtype === 'error_max_budget_usd') return { kind: 'budget', message: `budget exhausted: claude stopped at its --max-budget-usd (${result.text ?? 'error_max_budget_usd'})` };
     if (exitCode === 0 && !result) return { kind: 'invalid_output', message: 'claude exited 0 without a result event (expected --output-format stream-json)' };
     return null;
   },

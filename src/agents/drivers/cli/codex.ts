@@ -1,6 +1,9 @@
 /**
  * Codex headless: `codex exec --json --skip-git-repo-check -s workspace-write -C DIR -o FILE -`
- * with the prompt on stdin (then closed: Codex reads stdin when it is a pipe). Events:
+ * with the prompt on stdin (then closed: Codex reads stdin when it is a pipe); a resumed session is
+ * `codex exec … resume ID -` (exec's -s/-C/-o go before `resume`: after it they are a usage error).
+ * `-s workspace-write` (the default flags) confines writes, commands included, to the working
+ * directory. Sources of every form: src/testing/sim/codex.ts. Events:
  * `thread.started` (thread id = session), `turn.started`, `turn.completed` (usage),
  * `turn.failed`, `item.started|updated|completed` (agent_message, reasoning, command_execution,
  * file_change, mcp_tool_call, web_search, todo_list, error) and top-level `error`.
@@ -9,7 +12,7 @@
  */
 import { z } from 'zod';
 import { NETWORK_RE } from './classify.js';
-import { parseJsonObject } from './json-lines.js';
+import { cut, jsonCut, parseJsonObject } from './json-lines.js';
 import type { AuthState, CliAdapter, CliEvent } from './types.js';
 
 const itemSchema = z.looseObject({
@@ -24,6 +27,8 @@ const itemSchema = z.looseObject({
   server: z.string().optional(),
   tool: z.string().optional(),
   query: z.string().optional(),
+  aggregated_output: z.string().optional(),
+  arguments: z.unknown().optional(),
 });
 
 const eventSchema = z.looseObject({
@@ -50,7 +55,9 @@ export function parseCodexLine(line: string): CliEvent[] {
     case 'thread.started':
       return e.thread_id ? [{ kind: 'session', sessionId: e.thread_id }] : [];
     case 'turn.completed': {
-      const usage: CliEvent[] = e.usage ? [{ kind: 'usage', cumulative: false, usage: { inputTokens: e.usage.input_tokens ?? 0, outputTokens: e.usage.output_tokens ?? 0 } }] : [];
+      // Codex counts cached input inside input_tokens (TokenUsage::non_cached_input): split it out.
+      const cached = e.usage?.cached_input_tokens ?? 0;
+      const usage: CliEvent[] = e.usage ? [{ kind: 'usage', cumulative: false, usage: { inputTokens: Math.max(0, (e.usage.input_tokens ?? 0) - cached), cacheReadTokens: cached, outputTokens: e.usage.output_tokens ?? 0 } }] : [];
       return [...usage, { kind: 'result', ok: true }];
     }
     case 'turn.failed':
@@ -73,12 +80,23 @@ export function parseCodexLine(line: string): CliEvent[] {
         case 'agent_message':
           return done && it.text ? [{ kind: 'message', role: 'assistant', text: it.text }] : [];
         case 'command_execution':
-          if (e.type === 'item.started') return [{ kind: 'tool_use', tool: 'shell', ...(it.id ? { id: it.id } : {}), ...(it.command ? { detail: it.command.slice(0, 200) } : {}) }];
-          return done ? [{ kind: 'tool_result', ...(it.id ? { id: it.id } : {}), ok: it.exit_code === 0 || it.status === 'completed' }] : [];
-        case 'file_change':
-          return done ? (it.changes ?? []).map((c) => ({ kind: 'file_change' as const, path: c.path, change: changeKind(c.kind) })) : [];
-        case 'mcp_tool_call':
-          return e.type === 'item.started' ? [{ kind: 'tool_use', tool: `${it.server ?? 'mcp'}.${it.tool ?? '?'}`, ...(it.id ? { id: it.id } : {}) }] : [];
+          if (e.type === 'item.started') return [{ kind: 'tool_use', tool: 'shell', ...(it.id ? { id: it.id } : {}), ...(it.command ? { detail: it.command.slice(0, 200), input: cut(it.command) } : {}) }];
+          return done ? [{ kind: 'tool_result', ...(it.id ? { id: it.id } : {}), ok: it.exit_code === 0 || it.status === 'completed', ...(it.aggregated_output !== undefined ? { content: cut(it.aggregated_output) } : {}) }] : [];
+        case 'file_change': {
+          if (!done) return [];
+          const changes = it.changes ?? [];
+          const ok = it.status !== 'failed';
+          const input = jsonCut(changes);
+          const call: CliEvent[] = [
+            { kind: 'tool_use', tool: 'apply_patch', ...(it.id ? { id: it.id } : {}), ...(changes[0] ? { detail: changes[0].path.slice(0, 200) } : {}), ...(input ? { input } : {}) },
+            { kind: 'tool_result', ...(it.id ? { id: it.id } : {}), ok },
+          ];
+          return ok ? [...call, ...changes.map((c) => ({ kind: 'file_change' as const, path: c.path, change: changeKind(c.kind) }))] : call;
+        }
+        case 'mcp_tool_call': {
+          const input = jsonCut(it.arguments);
+          return e.type === 'item.started' ? [{ kind: 'tool_use', tool: `${it.server ?? 'mcp'}.${it.tool ?? '?'}`, ...(it.id ? { id: it.id } : {}), ...(input ? { input } : {}) }] : [];
+        }
         case 'web_search':
           return e.type === 'item.started' ? [{ kind: 'tool_use', tool: 'web_search', ...(it.query ? { detail: it.query.slice(0, 200) } : {}) }] : [];
         case 'error':
@@ -98,10 +116,12 @@ export const codexAdapter: CliAdapter = {
   title: 'Codex',
   npmPackage: '@openai/codex',
   structured: true,
+  supportsResume: true,
   command(inv) {
     const flags = inv.flags ?? ['-s', 'workspace-write'];
+    const resume = inv.resumeSessionId ? ['resume', inv.resumeSessionId] : [];
     return {
-      args: ['exec', '--json', '--skip-git-repo-check', ...flags, '-C', inv.cwd, '-o', inv.lastMessageFile, ...(inv.model ? ['-m', inv.model] : []), ...inv.extraArgs, '-'],
+      args: ['exec', '--json', '--skip-git-repo-check', ...flags, '-C', inv.cwd, '-o', inv.lastMessageFile, ...(inv.model ? ['-m', inv.model] : []), ...inv.extraArgs, ...resume, '-'],
       stdin: inv.prompt,
     };
   },

@@ -13,6 +13,7 @@ import type { BudgetGrant } from './budget.js';
 import { chainError, runChain } from './chain.js';
 import { cliAgentConfigSchema, issuesText, type CliAgentConfig } from './config.js';
 import { composePrompt } from './prompt.js';
+import { quotaGate } from './quota.js';
 import { killStragglers } from './stragglers.js';
 import type { CliName, CliOutcome } from './types.js';
 
@@ -39,10 +40,21 @@ export async function runCliChain(
   signal: AbortSignal,
   chain: readonly CliName[],
   config: CliAgentConfig,
-  opts: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget?: BudgetGrant | null },
+  opts: {
+    cwd: string;
+    prompt: string;
+    killGraceMs: number;
+    baseEnv: NodeJS.ProcessEnv;
+    budget?: BudgetGrant | null;
+    /** Continue this CLI session first (after an interrupted attempt). */
+    resume?: { cli: CliName; sessionId: string; prompt: string };
+    /** A CLI named its session. */
+    onSession?: (cli: CliName, sessionId: string) => void;
+  },
 ) {
   const grant = opts.budget ?? null;
   mkdirSync(dirname(ctx.logPath), { recursive: true });
+  const env = { ...opts.baseEnv, ...config.env, ...ctx.task.env, ...ctx.env };
   return runChain({
     chain,
     adapters: CLI_ADAPTERS,
@@ -57,7 +69,10 @@ export async function runCliChain(
       extraArgs: [],
       lastMessageFile: lastMessageFile(ctx.logPath),
     },
-    env: { ...opts.baseEnv, ...config.env, ...ctx.task.env, ...ctx.env },
+    env,
+    ...(ctx.coordination ? { quota: quotaGate(ctx.coordination, env) } : {}),
+    ...(opts.resume ? { resume: opts.resume } : {}),
+    ...(opts.onSession ? { onSession: opts.onSession } : {}),
     logPath: ctx.logPath,
     maxLogBytes: ctx.maxLogBytes,
     timeoutMs: config.cliTimeoutMs ?? DEFAULT_CLI_TIMEOUT_MS,

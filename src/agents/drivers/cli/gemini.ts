@@ -4,12 +4,15 @@
  * deltas), `tool_use` (tool_name, tool_id, parameters), `tool_result` (status, output, error),
  * `error` (severity, message) and a final `result` (status, error, stats with token counts).
  * Measured here without credentials: exit 41 and "Please set an Auth method…" on stderr
- * (without --skip-trust an untrusted folder exits 55).
+ * (without --skip-trust an untrusted folder exits 55). `--resume ID` continues a session of the
+ * same project (cwd). Gemini's file tools refuse paths outside the workspace; its `--sandbox` needs
+ * docker or podman (without them it exits 44), so tutti does not pass it by default. Sources of
+ * every form: src/testing/sim/gemini.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseJsonObject } from './json-lines.js';
+import { cut, jsonCut, parseJsonObject } from './json-lines.js';
 import type { AuthState, CliAdapter, CliEvent } from './types.js';
 
 /** Tools that write files (their `file_path` parameter is the file). */
@@ -29,13 +32,15 @@ const eventSchema = z.looseObject({
   severity: z.string().optional(),
   message: z.string().optional(),
   error: z.looseObject({ type: z.string().optional(), message: z.string().optional() }).optional(),
-  stats: z.looseObject({ input_tokens: z.number().optional(), output_tokens: z.number().optional(), total_tokens: z.number().optional() }).optional(),
+  stats: z.looseObject({ input_tokens: z.number().optional(), output_tokens: z.number().optional(), total_tokens: z.number().optional(), cached: z.number().optional(), input: z.number().optional() }).optional(),
+  output: z.string().optional(),
 });
 
 /** Exit codes of Gemini CLI's fatal errors. */
 const EXIT_AUTH = 41;
 const EXIT_TURN_LIMIT = 53;
 const EXIT_UNTRUSTED = 55;
+const EXIT_SANDBOX = 44;
 
 /** Parses one stdout line of `gemini -o stream-json`. */
 export function parseGeminiLine(line: string): CliEvent[] {
@@ -53,20 +58,25 @@ export function parseGeminiLine(line: string): CliEvent[] {
       const p = e.parameters ?? {};
       const file = typeof p.file_path === 'string' ? p.file_path : typeof p.absolute_path === 'string' ? p.absolute_path : undefined;
       const detail = file ?? (typeof p.command === 'string' ? p.command : undefined);
-      const out: CliEvent[] = [{ kind: 'tool_use', tool: e.tool_name ?? '?', ...(e.tool_id ? { id: e.tool_id } : {}), ...(detail ? { detail: detail.slice(0, 200) } : {}) }];
+      const input = jsonCut(e.parameters);
+      const out: CliEvent[] = [{ kind: 'tool_use', tool: e.tool_name ?? '?', ...(e.tool_id ? { id: e.tool_id } : {}), ...(detail ? { detail: detail.slice(0, 200) } : {}), ...(input ? { input } : {}) }];
       if (file && EDIT_TOOLS.has(e.tool_name ?? '')) out.push({ kind: 'file_change', path: file, change: e.tool_name === 'write_file' ? 'add' : 'update' });
       return out;
     }
     case 'tool_result':
-      return [{ kind: 'tool_result', ...(e.tool_id ? { id: e.tool_id } : {}), ok: e.status === 'success', ...(e.error?.message ? { detail: e.error.message.slice(0, 200) } : {}) }];
+      return [{ kind: 'tool_result', ...(e.tool_id ? { id: e.tool_id } : {}), ok: e.status === 'success', ...(e.error?.message ? { detail: e.error.message.slice(0, 200) } : {}), ...(e.output !== undefined ? { content: cut(e.output) } : {}) }];
     case 'error':
       return [{ kind: 'error', message: e.message ?? 'error', fatal: e.severity === 'error' }];
     case 'result': {
       const out: CliEvent[] = [];
-      if (e.stats) out.push({ kind: 'usage', cumulative: true, usage: { inputTokens: e.stats.input_tokens ?? 0, outputTokens: e.stats.output_tokens ?? 0 } });
+      if (e.stats) {
+        // input_tokens counts the whole prompt, cached included; `input` is the uncached part.
+        const cached = e.stats.cached ?? 0;
+        out.push({ kind: 'usage', cumulative: true, usage: { inputTokens: e.stats.input ?? Math.max(0, (e.stats.input_tokens ?? 0) - cached), cacheReadTokens: cached, outputTokens: e.stats.output_tokens ?? 0 } });
+      }
       const ok = e.status === 'success';
       if (!ok) out.push({ kind: 'error', message: `${e.error?.type ? `${e.error.type}: ` : ''}${e.error?.message ?? 'error result'}`, fatal: true });
-      out.push({ kind: 'result', ok });
+      out.push({ kind: 'result', ok, ...(e.error?.type ? { subtype: e.error.type } : {}) });
       return out;
     }
     default:
@@ -80,9 +90,10 @@ export const geminiAdapter: CliAdapter = {
   title: 'Gemini CLI',
   npmPackage: '@google/gemini-cli',
   structured: true,
+  supportsResume: true,
   command(inv) {
     const flags = inv.flags ?? ['--skip-trust', '--approval-mode', 'yolo'];
-    return { args: ['-p', inv.prompt, '-o', 'stream-json', ...flags, ...(inv.model ? ['-m', inv.model] : []), ...inv.extraArgs] };
+    return { args: ['-p', inv.prompt, '-o', 'stream-json', ...flags, ...(inv.model ? ['-m', inv.model] : []), ...(inv.resumeSessionId ? ['--resume', inv.resumeSessionId] : []), ...inv.extraArgs] };
   },
   newParser() {
     // Assistant text comes in deltas: joined into one message per turn by the caller's transcript.
@@ -93,6 +104,7 @@ export const geminiAdapter: CliAdapter = {
     if (exitCode === 0 && result?.ok) return { kind: 'succeeded', message: 'done' };
     if (exitCode === EXIT_AUTH) return { kind: 'auth', message: `not authenticated: ${lastMeaningfulLine(stderrTail) ?? 'exit 41'}` };
     if (exitCode === EXIT_UNTRUSTED) return { kind: 'failed', message: 'the folder is not trusted (exit 55): pass --skip-trust' };
+    if (exitCode === EXIT_SANDBOX) return { kind: 'not_installed', message: `gemini's sandbox cannot start (exit 44): ${lastMeaningfulLine(stderrTail) ?? 'install docker or podman, or drop --sandbox'}` };
     if (exitCode === EXIT_TURN_LIMIT) return { kind: 'failed', message: 'reached the session turn limit (exit 53)' };
     if (exitCode === 0 && !result) return { kind: 'invalid_output', message: 'gemini exited 0 without a result event (expected -o stream-json)' };
     return null;

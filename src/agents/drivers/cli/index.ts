@@ -13,7 +13,9 @@ export { CLI_NAMES, FALLBACK_KINDS, isCliName, type CliName, type CliAdapter, ty
 export { parseClaudeLine } from './claude.js';
 export { parseCodexLine } from './codex.js';
 export { parseGeminiLine } from './gemini.js';
-export { parseResetTime, parseDuration, RATE_LIMIT_RE, AUTH_RE, NETWORK_RE } from './classify.js';
+export { parseCursorLine } from './cursor.js';
+export { parseTranscript, type TranscriptEntry, type TranscriptRun } from './transcript.js';
+export { parseResetTime, parseDuration, RATE_LIMIT_RE, CAPACITY_RE, CREDITS_RE, AUTH_RE, NETWORK_RE } from './classify.js';
 export { runCli, classifyEnd, type RunCliOptions } from './run-cli.js';
 export { runChain, chainError, chainReport, chainUsage, type ChainOptions, type ChainResult } from './chain.js';
 export { BudgetLedger, budgetLimitsSchema, usageTokens, DEFAULT_SOFT_FRACTION, BUDGET_DIMENSIONS, type BudgetLimits, type BudgetAmounts, type BudgetGrant, type BudgetRefusal, type BudgetDimension } from './budget.js';

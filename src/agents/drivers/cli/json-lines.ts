@@ -55,3 +55,31 @@ export const arr = (o: unknown, k: string): unknown[] => {
   const v = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
   return Array.isArray(v) ? v : [];
 };
+
+/** Most characters of a tool input or result kept in an event (~4 KB). */
+export const TOOL_TEXT_MAX = 4096;
+
+/** `text` cut to `max` characters, saying how much was cut. */
+export function cut(text: string, max = TOOL_TEXT_MAX): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+}
+
+/** A value as JSON, cut (for tool inputs). */
+export function jsonCut(v: unknown, max = TOOL_TEXT_MAX): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return cut(typeof v === 'string' ? v : JSON.stringify(v), max);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of a tool result's content (a string, or content blocks with `text`). */
+export function contentText(content: unknown): string | undefined {
+  if (typeof content === 'string') return cut(content);
+  if (Array.isArray(content)) {
+    const parts = content.map((b) => (b && typeof b === 'object' && typeof (b as { text?: unknown }).text === 'string' ? (b as { text: string }).text : '')).filter(Boolean);
+    return parts.length ? cut(parts.join('\n')) : undefined;
+  }
+  return undefined;
+}

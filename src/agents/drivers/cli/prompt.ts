@@ -34,6 +34,8 @@ export interface PromptParts {
   /** 1-based iteration. */
   iteration: number;
   maxIterations?: number;
+  /** Sections about the workspace's state the agent must know first (a conflict to resolve, an interrupted attempt). */
+  notes?: ReadonlyArray<{ title: string; body: string }>;
 }
 
 /** Composes the prompt (markdown). */
@@ -51,6 +53,7 @@ export function composePrompt(p: PromptParts): string {
   rules.push('- Edit the files in the current directory; do not push, and do not switch branches. Your changes are committed for you.');
   out.push('', '## Rules', ...rules);
   if (task.context?.trim()) out.push('', '## Context', cut(task.context.trim(), MAX_CONTEXT_CHARS, 'start'));
+  for (const n of p.notes ?? []) out.push('', `## ${n.title}`, n.body.trim());
   if (p.feedback?.trim()) {
     const it = p.maxIterations ? `${p.iteration} of ${p.maxIterations}` : String(p.iteration);
     out.push(

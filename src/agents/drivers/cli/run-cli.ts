@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { Usage } from '../../../core/model.js';
 import { runProcessGroup, type ProcessOutcome } from '../../process.js';
 import type { AttemptOutputLine } from '../../types.js';
-import { AUTH_RE, matchingLine, NETWORK_RE, parseResetTime, RATE_LIMIT_RE } from './classify.js';
+import { AUTH_RE, CAPACITY_RE, CREDITS_RE, matchingLine, NETWORK_RE, parseResetTime, RATE_LIMIT_RE } from './classify.js';
 import { LineSplitter } from './json-lines.js';
 import type { CliAdapter, CliEvent, CliInvocation, CliOutcome, CliOutcomeKind } from './types.js';
 
@@ -30,10 +30,14 @@ export interface RunCliOptions {
   networkRetryLimit?: number;
   /** Stop after this many retries on HTTP 429 (rate limited). @default 3 */
   rateLimitRetryLimit?: number;
+  /** Stop after this many retries on HTTP 529/503 (overloaded, at capacity). @default 3 */
+  capacityRetryLimit?: number;
   signal: AbortSignal;
   /** Progress lines (tool uses, messages, errors). */
   emit?: (line: AttemptOutputLine) => void;
   onSpawn?: (pid: number) => void;
+  /** The CLI named its session (as soon as it does: a resume after a crash needs it). */
+  onSession?: (cli: CliAdapter['name'], sessionId: string) => void;
   /** Epoch ms. @default Date.now */
   now?: () => number;
   /**
@@ -142,6 +146,7 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
   const shown = new Set<string>();
   let networkRetries = 0;
   let rateRetries = 0;
+  let capacityRetries = 0;
   const stop = new AbortController();
   let stopReason: { kind: CliOutcomeKind; message: string } | null = null;
   const wallLeft = o.wallLeftMs?.() ?? Infinity;
@@ -156,7 +161,10 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
   const onEvent = (e: CliEvent) => {
     events.push(e);
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
-    if (e.kind === 'session') sessionId = e.sessionId;
+    if (e.kind === 'session') {
+      if (e.sessionId !== sessionId) o.onSession?.(o.adapter.name, e.sessionId);
+      sessionId = e.sessionId;
+    }
     else if (e.kind === 'usage') usage = e.cumulative ? { ...e.usage } : addUsage(usage, e.usage);
     else if (e.kind === 'file_change') files.add(e.path);
     else if (e.kind === 'message' && e.role === 'assistant') {
@@ -165,6 +173,7 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
     } else if (e.kind === 'tool_use') assistantTurn = '';
     if (e.kind === 'retry') {
       if (e.status === 429) rateRetries++;
+      else if (e.status === 529 || e.status === 503) capacityRetries++;
       else if (e.network) networkRetries++;
     } else if (e.kind === 'error' && NETWORK_RE.test(e.message)) networkRetries++;
     else if (e.kind === 'message' || e.kind === 'tool_use' || e.kind === 'result') networkRetries = 0;
@@ -181,6 +190,10 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
     }
     if (!stopReason && rateRetries >= (o.rateLimitRetryLimit ?? 3)) {
       stopReason = { kind: 'rate_limited', message: `rate limited (HTTP 429, ${rateRetries} retries)` };
+      stop.abort();
+    }
+    if (!stopReason && capacityRetries >= (o.capacityRetryLimit ?? 3)) {
+      stopReason = { kind: 'capacity', message: `the model is at capacity (HTTP ${e.kind === 'retry' ? e.status : 529}, ${capacityRetries} retries)` };
       stop.abort();
     }
     if (o.emit) {
@@ -225,7 +238,7 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
   const reason = stopReason as { kind: CliOutcomeKind; message: string } | null;
   if (reason) {
     const errText = errorText(events, r.stderrTail);
-    const resetAt = reason.kind === 'rate_limited' ? parseResetTime(errText, now()) : undefined;
+    const resetAt = reason.kind === 'rate_limited' || reason.kind === 'capacity' ? (rejectedQuota(events)?.resetAt ?? parseResetTime(errText, now())) : undefined;
     return outcome(o, reason.kind, reason.message, { ...base, ...(resetAt !== undefined ? { resetAt } : {}) });
   }
   const c = classifyEnd(o.adapter, r, events, now());
@@ -241,12 +254,10 @@ function lastRetryText(events: readonly CliEvent[]): string | undefined {
   return undefined;
 }
 
-/** The sum of two usage records (fields present in either). */
+/** The sum of two usage records (fields present in either): tokens of each kind and USD. */
 export function addUsage(a: Usage, b: Usage): Usage {
   const out: Usage = { ...a };
-  if (b.inputTokens !== undefined) out.inputTokens = (a.inputTokens ?? 0) + b.inputTokens;
-  if (b.outputTokens !== undefined) out.outputTokens = (a.outputTokens ?? 0) + b.outputTokens;
-  if (b.costUsd !== undefined) out.costUsd = (a.costUsd ?? 0) + b.costUsd;
+  for (const k of ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'costUsd'] as const) if (b[k] !== undefined) out[k] = (a[k] ?? 0) + b[k];
   return out;
 }
 
@@ -256,16 +267,33 @@ function errorText(events: readonly CliEvent[], stderrTail: string): string {
   return [...errs, stderrTail].join('\n');
 }
 
-/** Classifies a CLI that exited on its own. */
+/** The last quota event saying the CLI's requests are refused (Claude rate_limit_event), if any. */
+function rejectedQuota(events: readonly CliEvent[]): Extract<CliEvent, { kind: 'quota' }> | undefined {
+  const last = [...events].reverse().find((e): e is Extract<CliEvent, { kind: 'quota' }> => e.kind === 'quota');
+  return last?.status === 'rejected' ? last : undefined;
+}
+
+/**
+ * Classifies a CLI that exited on its own. Order: the adapter's own success or budget stop; a
+ * rejected quota event (rate-limited until its reset even when the text says nothing); then the
+ * error channels' words: out of credits, at capacity, rate-limited (each with the reset time the
+ * text gives); the adapter's other verdicts; missing credentials; a signal; a failure the agent
+ * reported; a crash.
+ */
 export function classifyEnd(adapter: CliAdapter, r: Pick<ProcessOutcome, 'exitCode' | 'exitSignal' | 'stdoutTail' | 'stderrTail'>, events: readonly CliEvent[], now: number): Pick<CliOutcome, 'kind' | 'message' | 'resetAt'> {
   const specific = adapter.classify({ exitCode: r.exitCode, events, stdoutTail: r.stdoutTail, stderrTail: r.stderrTail, now });
-  if (specific?.kind === 'succeeded') return specific;
+  if (specific?.kind === 'succeeded' || specific?.kind === 'budget') return specific;
   const text = errorText(events, r.stderrTail) + (adapter.structured ? '' : `\n${r.stdoutTail}`);
+  const reset = () => parseResetTime(text, now);
+  const withReset = (kind: CliOutcomeKind, message: string, at: number | undefined) => ({ kind, message, ...(at !== undefined ? { resetAt: at } : {}) });
+  const quota = rejectedQuota(events);
+  if (quota) return withReset('rate_limited', `rate limited: ${matchingLine(text, RATE_LIMIT_RE) ?? `${quota.window ?? 'usage'} limit reached`}`, quota.resetAt ?? reset());
+  const credits = matchingLine(text, CREDITS_RE);
+  if (credits) return withReset('out_of_credits', `out of credits: ${credits}`, reset());
+  const capacity = matchingLine(text, CAPACITY_RE);
+  if (capacity) return withReset('capacity', `at capacity: ${short(capacity, 300)}`, reset());
   const rate = matchingLine(text, RATE_LIMIT_RE);
-  if (rate) {
-    const resetAt = parseResetTime(text, now);
-    return { kind: 'rate_limited', message: `rate limited: ${rate}`, ...(resetAt !== undefined ? { resetAt } : {}) };
-  }
+  if (rate) return withReset('rate_limited', `rate limited: ${rate}`, reset());
   if (specific) return specific;
   const auth = matchingLine(text, AUTH_RE);
   if (auth) return { kind: 'auth', message: `not authenticated: ${auth}` };

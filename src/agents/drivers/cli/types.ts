@@ -16,14 +16,22 @@ export function isCliName(s: string): s is CliName {
 export type CliEvent =
   | { kind: 'session'; sessionId: string; model?: string }
   | { kind: 'message'; role: 'assistant' | 'user'; text: string }
-  | { kind: 'tool_use'; tool: string; id?: string; detail?: string }
-  | { kind: 'tool_result'; id?: string; ok: boolean; detail?: string }
+  /** A tool call: `input` is its arguments as JSON (cut at ~4 KB), `detail` the one that says most (path, command). */
+  | { kind: 'tool_use'; tool: string; id?: string; detail?: string; input?: string }
+  /** A tool's answer: `content` is what it returned (cut at ~4 KB). */
+  | { kind: 'tool_result'; id?: string; ok: boolean; detail?: string; content?: string }
   | { kind: 'file_change'; path: string; change: 'add' | 'update' | 'delete' }
   | { kind: 'usage'; usage: Usage; cumulative: boolean }
+  /**
+   * The CLI's machine-readable quota state (Claude `rate_limit_event`): `rejected` means the
+   * request was refused until `resetAt` (epoch ms); `window` names the limit (five_hour, seven_day…).
+   */
+  | { kind: 'quota'; status: 'allowed' | 'warning' | 'rejected'; resetAt?: number; window?: string }
   /** The CLI is retrying its service: `network` when it got no HTTP answer, else the HTTP status. */
   | { kind: 'retry'; network: boolean; status?: number; message?: string }
   | { kind: 'error'; message: string; fatal: boolean }
-  | { kind: 'result'; ok: boolean; text?: string };
+  /** The end of the session; `subtype` is the CLI's own word for how it ended (Claude `error_max_budget_usd`). */
+  | { kind: 'result'; ok: boolean; text?: string; subtype?: string };
 
 /** How one run of a CLI ended, as tutti classifies it. */
 export type CliOutcomeKind =
@@ -34,6 +42,10 @@ export type CliOutcomeKind =
   | 'auth'
   /** A usage limit or quota; `resetAt` when the output said when it resets. */
   | 'rate_limited'
+  /** The model or service is at capacity or overloaded (HTTP 529/503); `resetAt` when the text says when to try again. */
+  | 'capacity'
+  /** The workspace, organisation or account is out of credits (credit balance too low, spend cap). */
+  | 'out_of_credits'
   /** It cannot reach its service (no network): retrying forever helps nobody. */
   | 'unavailable'
   /** Killed by tutti's hard timeout. */
@@ -50,14 +62,14 @@ export type CliOutcomeKind =
   | 'budget';
 
 /** The kinds that move a fallback chain to its next CLI. */
-export const FALLBACK_KINDS: ReadonlySet<CliOutcomeKind> = new Set(['not_installed', 'auth', 'rate_limited', 'unavailable']);
+export const FALLBACK_KINDS: ReadonlySet<CliOutcomeKind> = new Set(['not_installed', 'auth', 'rate_limited', 'capacity', 'out_of_credits', 'unavailable']);
 
 export interface CliOutcome {
   cli: CliName;
   kind: CliOutcomeKind;
   /** One line for people. */
   message: string;
-  /** Epoch ms when a rate limit resets, when the CLI said. */
+  /** Epoch ms when a rate limit (or a capacity or credit stop) ends, when the CLI said. */
   resetAt?: number;
   exitCode: number | null;
   sessionId?: string;
@@ -85,6 +97,11 @@ export interface CliInvocation {
   lastMessageFile: string;
   /** The attempt's USD share of a budget: CLIs that can cap their own spending get it (Claude `--max-budget-usd`). */
   maxBudgetUsd?: number;
+  /**
+   * Continue this CLI session instead of starting one (the `sessionId` of an earlier outcome).
+   * Only for adapters with `supportsResume`.
+   */
+  resumeSessionId?: string;
 }
 
 /** How a CLI's run is parsed while it goes. */
@@ -106,6 +123,8 @@ export interface CliAdapter {
   command(inv: CliInvocation): { args: string[]; stdin?: string };
   /** Whether stdout is a JSON event stream (else plain text). */
   structured: boolean;
+  /** Whether `command()` can continue an earlier session (`CliInvocation.resumeSessionId`). */
+  supportsResume: boolean;
   newParser(): CliParser;
   /**
    * Classifies a finished run from its exit, events and output tails. Generic patterns (rate

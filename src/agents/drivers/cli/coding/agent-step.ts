@@ -33,16 +33,25 @@ export interface AgentStep {
   message?: string;
   /** Stopped because the attempt's budget share was used up (the error says which). */
   budgetStop?: boolean;
+  /** Files the agent's CLIs reported writing (paths as they gave them: absolute for the real CLIs). */
+  filesChanged: string[];
+}
+
+/** How the agent step runs, besides the config. */
+export interface AgentStepOptions {
+  cwd: string;
+  prompt: string;
+  killGraceMs: number;
+  baseEnv: NodeJS.ProcessEnv;
+  budget: BudgetGrant | null;
+  /** Continue this CLI session first (after an interrupted attempt). */
+  resume?: { cli: CliName; sessionId: string; prompt: string };
+  onSession?: (cli: CliName, sessionId: string) => void;
 }
 
 const PROMPT_PLACEHOLDER = '{prompt}';
 
-export async function runAgentStep(
-  ctx: AttemptContext,
-  signal: AbortSignal,
-  config: CodingAgentConfig,
-  o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget: BudgetGrant | null },
-): Promise<AgentStep> {
+export async function runAgentStep(ctx: AttemptContext, signal: AbortSignal, config: CodingAgentConfig, o: AgentStepOptions): Promise<AgentStep> {
   if (config.command) return runCommand(ctx, signal, config, o);
   const r = await runCliChain(ctx, signal, chainOf(config.cli), config, o);
   const f = r.final;
@@ -51,6 +60,7 @@ export async function runAgentStep(
     clis: r.tried.map(outcomeSummary),
     usage: chainUsage(r),
     exitCode: f.exitCode,
+    filesChanged: r.tried.flatMap((t) => t.filesChanged),
     ...(f.sessionId ? { sessionId: f.sessionId } : {}),
     ...(f.finalText ? { message: f.finalText.slice(-2000) } : {}),
   };
@@ -60,7 +70,7 @@ export async function runAgentStep(
   return { ...base, ok: false, cancelled: false, noAgent: r.exhausted, error, ...(f.kind === 'budget' ? { budgetStop: true } : {}) };
 }
 
-async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: CodingAgentConfig, o: { cwd: string; prompt: string; killGraceMs: number; baseEnv: NodeJS.ProcessEnv; budget: BudgetGrant | null }): Promise<AgentStep> {
+async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: CodingAgentConfig, o: AgentStepOptions): Promise<AgentStep> {
   const base = config.command!;
   const usesPlaceholder = base.includes(PROMPT_PLACEHOLDER);
   const argv = usesPlaceholder ? base.map((a) => (a === PROMPT_PLACEHOLDER ? o.prompt : a)) : base;
@@ -83,13 +93,13 @@ async function runCommand(ctx: AttemptContext, signal: AbortSignal, config: Codi
     ...(ctx.streamOutput ? { onOutput: (stream: 'stdout' | 'stderr', text: string) => ctx.emit({ stream, text }) } : {}),
   }).finally(() => t && clearTimeout(t));
   const message = out.stdoutTail.trim().split('\n').slice(-20).join('\n') || undefined;
-  const step = { cli: null, clis: [], usage: {}, exitCode: out.exitCode, ...(message ? { message } : {}) };
+  const step = { cli: null, clis: [], usage: {}, exitCode: out.exitCode, filesChanged: [], ...(message ? { message } : {}) };
   if (out.spawnError) {
     const missing = out.spawnError.code === 'ENOENT';
     return { ...step, ok: false, cancelled: false, noAgent: true, error: { kind: missing ? 'not_installed' : 'spawn', message: `${missing ? 'command not found' : 'cannot start'}: ${argv[0]}`, retryable: false } };
   }
   if (signal.aborted) return { ...step, ok: false, cancelled: true, noAgent: false };
-  if (timer.signal.aborted && byBudget) return { ...step, ok: false, cancelled: false, noAgent: false, budgetStop: true, error: { kind: 'non_retryable', message: `${argv[0]} stopped: budget exhausted: the wall-time share of this attempt is used up`, retryable: false } };
+  if (timer.signal.aborted && byBudget) return { ...step, ok: false, cancelled: false, noAgent: false, budgetStop: true, error: { kind: 'budget_exhausted', message: `${argv[0]} stopped: budget exhausted: the wall-time share of this attempt is used up`, retryable: false } };
   if (timer.signal.aborted) return { ...step, ok: false, cancelled: false, noAgent: false, error: { kind: 'timeout', message: `${argv[0]} killed after ${config.cliTimeoutMs} ms` } };
   if (out.exitCode === 0) return { ...step, ok: true, cancelled: false, noAgent: false };
   const why = out.exitSignal ? `killed by ${out.exitSignal}` : `exited with code ${out.exitCode}`;

@@ -69,20 +69,26 @@ export async function discardWorkspace(ws: Workspace): Promise<void> {
 /**
  * What happens to the workspace when an attempt ends.
  * - not final (another iteration may come): kept as it is;
- * - succeeded: removed with its meta file, once its commits are on its branch;
- * - final failure or cancel: the directory is removed once nothing would be lost, the meta file
- *   stays (so a later attempt can restore it), and a branch with no commit of the task is deleted.
+ * - succeeded, final failure or cancel: the directory is removed once nothing would be lost (its
+ *   commits are on its branch or its attempt refs); the meta file stays, so a later attempt of the
+ *   task (a rewind after a rejection, a merge step) restores the worktree on the same branch;
+ *   after a failure, a branch with no commit of the task is deleted.
  * @returns why the worktree was kept, or null.
  */
 export async function cleanupWorkspace(ws: Workspace, o: { final: boolean; succeeded: boolean; keep: boolean; createdBranch: boolean }): Promise<string | null> {
   if (!o.final) return null;
   if (o.keep) return 'keepWorktree is set';
   if (ws.mode === 'in-place') {
+    // Its meta file only: the repository itself stays as it is.
     if (o.succeeded) await removeWorkspace(ws);
     return null;
   }
-  if (o.succeeded) return removeWorkspace(ws);
   const blocker = await removalBlocker(ws).catch((e: unknown) => errorMessage(e));
+  if (o.succeeded) {
+    if (blocker) return blocker;
+    await git(['worktree', 'remove', '--force', ws.dir], ws.repoRoot);
+    return null;
+  }
   if (blocker) return blocker;
   await git(['worktree', 'remove', '--force', ws.dir], ws.repoRoot);
   const tip = ws.branch ? await revParse(ws.repoRoot, `refs/heads/${ws.branch}`) : null;
