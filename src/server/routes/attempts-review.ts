@@ -159,7 +159,8 @@ export function attemptsReviewRoutes(ctx: ServerContext): FastifyPluginAsyncZod 
       const stored = a.logPath ?? join('logs', safeSegment(a.runId), `${safeSegment(a.taskId)}.${a.n}.log`);
       const path = insideDataDir(options.dataDir, stored);
       const chunk = path ? await readChunk(path, { tail: MAX_TRANSCRIPT_LOG_BYTES, maxBytes: MAX_TRANSCRIPT_LOG_BYTES }) : { size: 0, offset: 0, nextOffset: 0, text: '' };
-      const { clis, entries } = transcriptOf(chunk.text);
+      const cli = (a.output as { cli?: unknown } | null)?.cli;
+      const { clis, entries } = transcriptOf(chunk.text, typeof cli === 'string' ? cli : null);
       return redactValue({ clis, entries, logBytes: chunk.size, truncated: chunk.offset > 0 }, secrets);
     });
   };

@@ -7,9 +7,10 @@ function Entry({ e }: { e: TranscriptEntry }) {
       return <div className="tr-run">▶ {e.text}</div>;
     case 'session':
       return <div className="tr-note muted">{e.text}</div>;
+    case 'text':
+      return <div className="tr-output mono">{e.text}</div>;
     case 'assistant':
     case 'user':
-    case 'text':
       return (
         <div className={`tr-message ${e.kind}`}>
           <span className="tr-who">{e.kind === 'user' ? 'user' : (e.cli ?? 'agent')}</span>
