@@ -15,6 +15,10 @@ export const STATUS_COLOURS: Record<string, string> = {
   awaiting_approval: '#a855f7',
   expired: '#78716c',
   interrupted: '#f97316',
+  merged: '#22c55e',
+  merging: '#3b82f6',
+  conflict: '#ef4444',
+  abandoned: '#6b7280',
 };
 
 export function describeBlocked(r: BlockedReason | null): string {

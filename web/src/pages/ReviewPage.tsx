@@ -61,6 +61,19 @@ export function ReviewPage({ runId, taskId, n }: { runId: string; taskId: string
         )}
         {cost?.budget ? <BudgetLine budget={cost.budget} testId="task-budget" /> : cost && <div className="muted">No budget bounds this task.</div>}
       </div>
+      {review.data && review.data.merges.some((m) => m.taskId === taskId) && (
+        <div className="cost-box" data-testid="task-merges">
+          {review.data.merges
+            .filter((m) => m.taskId === taskId)
+            .map((m) => (
+              <div key={m.id}>
+                merge queue #{m.id}: {m.branch} → {m.target} <StatusBadge status={m.status} />
+                {m.mergedSha && <span className="mono"> {m.mergedSha.slice(0, 12)}</span>}
+                {m.message && <span className="muted"> {m.message}</span>}
+              </div>
+            ))}
+        </div>
+      )}
       {v && v.approvals.length > 0 && <ApprovalPanel runId={v.id} approvals={v.approvals} tasks={v.tasks} onDone={run.refresh} />}
       <div className="tabs">
         <button className={tab === 'diff' ? 'chip active' : 'chip'} data-testid="tab-diff" onClick={() => setTab('diff')}>
