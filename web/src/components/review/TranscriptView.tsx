@@ -1,6 +1,17 @@
 /** What the coding-agent CLI said: its messages, tool calls with arguments and results, errors, the result. */
 import type { Transcript, TranscriptEntry } from '../../types';
 
+/** JSON arguments and results indented for reading; other text as it is. */
+function pretty(text: string): string {
+  const t = text.trim();
+  if (!t.startsWith('{') && !t.startsWith('[')) return text;
+  try {
+    return JSON.stringify(JSON.parse(t), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 function Entry({ e }: { e: TranscriptEntry }) {
   switch (e.kind) {
     case 'run':
@@ -21,14 +32,14 @@ function Entry({ e }: { e: TranscriptEntry }) {
       return (
         <div className="tr-tool" data-testid="transcript-tool-call">
           <span className="tr-tool-name">⚙ {e.tool}</span>
-          {e.args && <pre className="tr-args">{e.args}</pre>}
+          {e.args && <pre className="tr-args">{pretty(e.args)}</pre>}
         </div>
       );
     case 'tool_result':
       return (
         <div className={`tr-result ${e.ok === false ? 'failed' : ''}`} data-testid="transcript-tool-result">
           <span className="muted">{e.ok === false ? '✗ tool error' : '✓ result'}</span>
-          {e.output && <pre className="tr-args">{e.output}</pre>}
+          {e.output && <pre className="tr-args">{pretty(e.output)}</pre>}
         </div>
       );
     case 'file_change':
