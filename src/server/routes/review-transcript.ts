@@ -32,7 +32,6 @@ export interface TranscriptEntry {
 export const MAX_FIELD = 8000;
 
 const clip = (s: string): string => (s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}… (${s.length - MAX_FIELD} more characters)` : s);
-const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : clip(typeof v === 'string' ? v : JSON.stringify(v, null, 2)));
 
 /** One parsed entry as the API sends it; null for what a reviewer need not read (usage counters). */
 function entryOf(cli: string, e: CliTranscriptEntry): TranscriptEntry | null {
