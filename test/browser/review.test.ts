@@ -13,7 +13,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { contractCoder, makeRepo } from '../review/contract-coder.js';
+import { gitRepo, tmp } from '../agents/helpers.js';
+import { startServe } from '../server/serve-process.js';
 import { startServer, TOKEN } from '../server/helpers.js';
+import { sim } from '../sim/helpers.js';
 
 /** The page's DOM inside `waitForFunction` / `$eval` callbacks (the test project does not load the dom lib). */
 declare const document: { querySelector(selector: string): ({ scrollTop: number; scrollHeight: number; clientHeight: number; textContent: string | null; getBoundingClientRect(): { width: number } }) | null };
@@ -124,6 +127,34 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
     const feedback = (await s.engine.store.listEvents(created.id)).find((e) => e.type === 'approval:rejected');
     expect(JSON.stringify(feedback?.data)).toContain('also cover negative numbers');
     expect(errors).toEqual([]);
+  });
+
+  it('a real coding attempt (tutti --agent-cli with the CLI simulator) reviewed in the dashboard of tutti serve', { timeout: 120_000 }, async () => {
+    const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': "const a = require('./answer.js');\nif (a !== 42) process.exit(1);\n" });
+    const scenario = sim({ entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }], outcome: { kind: 'success', usage: { input: 1200, cacheWrite: 300, cacheRead: 9000, output: 80 } } }] }, ['claude']);
+    const dataDir = tmp();
+    const env = { ...scenario.env, HOME: tmp('tutti-home-') };
+    const r = await runCli(['--agent-cli', 'claude', '--validate', 'node test.js', '--budget-usd', '1', 'set the answer to 42'], { dataDir, cwd: repo, env });
+    expect(r.code, r.stderr).toBe(0);
+    const runId = /run (run_\w+)/.exec(r.stdout)![1]!;
+    const serve = await startServe([], { dataDir, env: { ...env, TUTTI_API_TOKEN: TOKEN } });
+    try {
+      const page = await browser.newPage();
+      await signIn(page, serve.url);
+      await page.goto(`${serve.url}/#/runs/${runId}/tasks/main/attempts/1`);
+      await page.waitForSelector('[data-testid="diff-file-answer.js"]');
+      await page.waitForSelector('.d2h-file-wrapper');
+      expect(await page.textContent('.diff-body')).toContain('module.exports = 42;');
+      await page.waitForSelector('[data-testid="task-budget"]');
+      expect(await page.textContent('[data-testid="task-budget"]')).toContain('of $1.00');
+      await page.screenshot({ path: `${SHOTS}/review-8-real-attempt-diff.png`, fullPage: true });
+      await page.click('[data-testid="tab-transcript"]');
+      await page.waitForSelector('[data-testid="transcript"]');
+      expect(await page.textContent('[data-testid="transcript"]')).toContain('answer.js');
+      await page.screenshot({ path: `${SHOTS}/review-9-real-attempt-transcript.png`, fullPage: true });
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('a 103-task plan opens readable: by level, and the graph zoomed on its first levels', { timeout: 90_000 }, async () => {

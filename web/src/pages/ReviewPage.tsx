@@ -77,7 +77,7 @@ export function ReviewPage({ runId, taskId, n }: { runId: string; taskId: string
       {v && v.approvals.length > 0 && <ApprovalPanel runId={v.id} approvals={v.approvals} tasks={v.tasks} onDone={run.refresh} />}
       <div className="tabs">
         <button className={tab === 'diff' ? 'chip active' : 'chip'} data-testid="tab-diff" onClick={() => setTab('diff')}>
-          Diff {diff.data ? `(${diff.data.files.length} files)` : ''}
+          Diff {diff.data ? `(${diff.data.files.length} file${diff.data.files.length === 1 ? '' : 's'})` : ''}
         </button>
         <button className={tab === 'transcript' ? 'chip active' : 'chip'} data-testid="tab-transcript" onClick={() => setTab('transcript')}>
           Transcript {transcript.data ? `(${transcript.data.entries.length})` : ''}
