@@ -244,8 +244,8 @@ describe('plan commands', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')).version);
   });
 
-  it('the package exposes tutti, orch and ai_orch', () => {
+  it('the package exposes tutti, orch and ai_orch, and the coding-agent CLI simulator tutti-sim', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8'));
-    expect(pkg.bin).toEqual({ tutti: './dist/cli/bin.js', orch: './dist/cli/bin.js', ai_orch: './dist/cli/bin.js' });
+    expect(pkg.bin).toEqual({ tutti: './dist/cli/bin.js', orch: './dist/cli/bin.js', ai_orch: './dist/cli/bin.js', 'tutti-sim': './dist/testing/sim/bin.js' });
   });
 });

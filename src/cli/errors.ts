@@ -10,10 +10,13 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Bad command-line usage: printed as one line, exit code 2. */
+/** Bad command-line usage: printed as one line (then its `hint`, when it has one), exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** Lines printed after the message: what to write to fix it (a config snippet). */
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
     super(message);
     this.name = 'UsageError';
+    this.hint = hint;
   }
 }

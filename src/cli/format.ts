@@ -108,3 +108,12 @@ export function eventLine(e: EventRecord): string {
   const data = e.data && Object.keys(e.data).length ? ` ${JSON.stringify(e.data)}` : '';
   return `${new Date(e.ts).toISOString()} ${String(e.seq).padStart(5)} ${e.type}${who}${data}`;
 }
+
+/** The run's merge queue, one line per entry: `merge queue: fix → main merged 1a2b3c4d5e6f`. */
+export function mergeQueueLines(v: RunView): string[] {
+  return (v.merges ?? []).map((m) => {
+    const where = m.status === 'queued' && m.position !== undefined ? ` (${m.position} ahead)` : '';
+    const what = m.status === 'merged' && m.mergedSha ? ` ${m.mergedSha.slice(0, 12)}` : m.message && m.status !== 'merged' ? `: ${m.message}` : '';
+    return `merge queue: ${m.taskId} → ${m.target} ${m.status}${where}${what}`;
+  });
+}

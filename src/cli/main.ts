@@ -200,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`tutti: ${oneLine(e.message)}\n`);
+      if (e.hint) process.stderr.write(`${e.hint.trimEnd()}\n`);
       if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'ERR_USAGE', message: e.message } })}\n`);
       return EXIT.usage;
     }

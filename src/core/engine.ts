@@ -19,7 +19,9 @@ import { checkPlan, normalisePlan, type ValidatedPlan } from './plan/validate.js
 import { recoverStranded } from './recovery.js';
 import { interruptionOf } from './interrupted.js';
 import { listRunSummaries } from './run-list.js';
-import { buildRunView, runCounts, runSummary, type RunSummary, type RunView } from './run-view.js';
+import { buildRunView, runCounts, runSummary, type MergeView, type RunSummary, type RunView } from './run-view.js';
+import type { MergeEntry, QuotaRecord } from './coordination.js';
+import type { MergeFilter } from '../store/coordination-types.js';
 import type { EngineRuntime } from './runtime.js';
 import { capableAgents, createChooser, type AcceptsFn, type Chooser } from './scheduler/select.js';
 
@@ -395,10 +397,30 @@ export class Engine {
   async getRun(id: string): Promise<RunView | null> {
     const run = await this.#store.getRun(id);
     if (!run) return null;
-    const [tasks, attempts, agents, workers] = await Promise.all([this.#store.listTasks(id), this.#store.listAttempts(id), this.#store.listAgents(), this.#store.listWorkers()]);
+    const [tasks, attempts, agents, workers, merges] = await Promise.all([
+      this.#store.listTasks(id),
+      this.#store.listAttempts(id),
+      this.#store.listAgents(),
+      this.#store.listWorkers(),
+      this.#store.listMerges({ runId: id }),
+    ]);
     const now = this.#deps.runtime.now();
     const interrupted = interruptionOf(run, attempts.filter((a) => a.status === 'running'), workers, now);
-    return buildRunView(run, tasks, attempts, { agents, accepts: this.#accepts, now, interrupted });
+    const view = buildRunView(run, tasks, attempts, { agents, accepts: this.#accepts, now, interrupted });
+    return merges.length ? { ...view, merges: await mergeViews(this.#store, merges) } : view;
+  }
+
+  /**
+   * What the quota ledger knows of the coding-agent CLIs: per CLI and account, limited until when
+   * (records whose time has passed included; `until` says).
+   */
+  async listQuotas(): Promise<QuotaRecord[]> {
+    return this.#store.listQuotas();
+  }
+
+  /** Merge queue entries, oldest first (e.g. `{ open: true }`: what is waiting or merging now, across runs). */
+  async listMerges(filter: MergeFilter = {}): Promise<MergeEntry[]> {
+    return this.#store.listMerges(filter);
   }
 
   /**
@@ -758,6 +780,34 @@ export class Engine {
 }
 
 export type { RunStatus, AttemptRef };
+
+/** Merge queue entries as the run view shows them, with the position of open ones in their queue. */
+async function mergeViews(store: Store, merges: readonly MergeEntry[]): Promise<MergeView[]> {
+  const queues = new Map<string, MergeEntry[]>();
+  for (const m of merges) {
+    if (m.status !== 'queued') continue;
+    const key = `${m.repo}\n${m.target}`;
+    if (!queues.has(key)) queues.set(key, await store.listMerges({ repo: m.repo, target: m.target, open: true }));
+  }
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return merges.map((m) => {
+    const open = queues.get(`${m.repo}\n${m.target}`);
+    const position = m.status === 'queued' && open ? open.findIndex((o) => o.id === m.id) : -1;
+    return {
+      id: m.id,
+      taskId: m.taskId,
+      target: m.target,
+      branch: m.branch,
+      status: m.status,
+      ...(position >= 0 ? { position } : {}),
+      enqueuedAt: new Date(m.enqueuedAt).toISOString(),
+      startedAt: iso(m.startedAt),
+      finishedAt: iso(m.finishedAt),
+      mergedSha: m.mergedSha,
+      message: m.message,
+    };
+  });
+}
 
 /**
  * Ids of the plan's run-scoped agents (`scope: run`) in the store: `<id>@<runId>`, so every run has

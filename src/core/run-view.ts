@@ -61,6 +61,24 @@ export interface RunCounts {
   cancelled: number;
 }
 
+/** A merge queue entry of the run (docs/coding-agents.md, "Merge queue"). */
+export interface MergeView {
+  id: number;
+  /** The task whose work is merged. */
+  taskId: string;
+  target: string;
+  branch: string;
+  status: 'queued' | 'merging' | 'merged' | 'conflict' | 'failed' | 'abandoned';
+  /** For open entries: how many entries of the same repository and target are ahead. */
+  position?: number;
+  enqueuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The target's commit once merged. */
+  mergedSha: string | null;
+  message: string | null;
+}
+
 export interface RunView {
   id: string;
   name: string;
@@ -88,6 +106,8 @@ export interface RunView {
   interrupted: Interruption | null;
   /** What the run waits on: tasks awaiting a person's decision. */
   approvals: PendingApproval[];
+  /** The run's merge queue entries, oldest first (empty when nothing was merged through the queue). */
+  merges?: MergeView[];
   tasks: TaskView[];
 }
 

@@ -23,6 +23,7 @@ import type { RunView } from '../../core/run-view.js';
 import { splitCommandLine } from '../../workspace/argv.js';
 import { openEngine } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
+import { mergeQueueLines } from '../format.js';
 import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
 import { resolveSettings } from '../config.js';
 
@@ -157,10 +158,11 @@ export function codingGoalPlan(goal: string, f: CodingFlags): PlanInput {
  * the merge, and the PR (or why there is none). Failed tasks are already listed with their error.
  */
 export function codingOutcomeLines(v: RunView): string[] {
-  return v.tasks.flatMap((t) => {
+  const done = v.tasks.flatMap((t) => {
     const last = t.attempts[t.attempts.length - 1];
     return t.status === 'succeeded' && last?.summary ? [`done ${t.id}: ${last.summary}`] : [];
   });
+  return [...done, ...mergeQueueLines(v)];
 }
 
 /** Prints the agents' progress lines (CLI fallbacks, tool uses, validation) to `stream`. */

@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { CLI_ADAPTERS } from '../../agents/drivers/cli/adapters.js';
 import { reconcileWithEngine } from '../../agents/drivers/cli/coding/reconcile.js';
 import { probeCli, probeTools, type CliProbe, type ToolProbe } from '../../agents/drivers/cli/probe.js';
+import { describeQuota } from '../../agents/drivers/cli/quota.js';
 import { CLI_NAMES } from '../../agents/drivers/cli/types.js';
+import type { QuotaRecord } from '../../core/coordination.js';
 import { pruneOrphans, type Reconciliation } from '../../workspace/reconcile.js';
 import { openEngine } from '../context.js';
 import type { StoreFlags } from '../config.js';
@@ -22,6 +24,8 @@ interface DoctorFlags extends StoreFlags {
 
 export interface DoctorReport {
   clis: CliProbe[];
+  /** The quota ledger: CLIs known to be limited now (rate-limited, at capacity, out of credits) and until when. */
+  quotas: QuotaRecord[];
   tools: ToolProbe[];
   /** Null outside a git repository. */
   worktrees: (Reconciliation & { pruned: string[] }) | null;
@@ -38,6 +42,7 @@ function print(r: DoctorReport): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w('coding-agent CLIs');
   for (const p of r.clis) w(`  ${p.name.padEnd(7)} ${p.installed ? `${(p.version ?? '?').padEnd(26)} ${p.path}` : 'not installed'.padEnd(26)}  ${authText(p)}`);
+  for (const q of r.quotas) w(`  ${describeQuota(q, Date.now())}${q.account === 'default' ? '' : ` (account ${q.account})`}: ${q.message}`);
   w('tools');
   for (const t of r.tools) w(`  ${t.name.padEnd(7)} ${t.installed ? `${(t.version ?? '?').padEnd(26)} ${t.path}` : 'not installed'}${t.detail ? `  ${t.detail}` : ''}`);
   if (!r.worktrees) {
@@ -62,16 +67,19 @@ export function registerDoctor(program: Command): void {
       const clis = await Promise.all(CLI_NAMES.map((n) => probeCli(CLI_ADAPTERS[n], { env, home: homedir() })));
       const tools = await probeTools(env);
       let worktrees: DoctorReport['worktrees'] = null;
-      if (tools.find((t) => t.name === 'git')?.installed) {
-        const { engine, settings } = openEngine(flags, 'own');
-        try {
+      let quotas: QuotaRecord[] = [];
+      const { engine, settings } = openEngine(flags, 'own');
+      try {
+        const now = Date.now();
+        quotas = (await engine.listQuotas()).filter((q) => q.until > now);
+        if (tools.find((t) => t.name === 'git')?.installed) {
           const rec = await reconcileWithEngine(engine, process.cwd(), settings.dataDir).catch(() => null);
           if (rec) worktrees = { ...rec, pruned: flags.pruneWorktrees ? await pruneOrphans(rec) : [] };
-        } finally {
-          await engine.stop();
         }
+      } finally {
+        await engine.stop();
       }
-      const report: DoctorReport = { clis, tools, worktrees };
+      const report: DoctorReport = { clis, quotas, tools, worktrees };
       if (flags.json) printJson(report);
       else print(report);
       return EXIT.ok;

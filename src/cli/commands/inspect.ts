@@ -10,7 +10,7 @@ import { isTerminalRunStatus, RUN_STATUSES, type RunStatus } from '../../core/mo
 import { listRunSummaries } from '../../core/run-list.js';
 import type { EngineFlags } from '../store.js';
 import { EXIT, UsageError } from '../errors.js';
-import { eventLine, runDetails, runTable } from '../format.js';
+import { eventLine, mergeQueueLines, runDetails, runTable } from '../format.js';
 import { handler, parsePositiveInt, printJson, withStoreOptions } from '../options.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,6 +34,7 @@ export function registerInspect(program: Command): void {
         if (flags.json) printJson(view);
         else {
           process.stdout.write(`${runDetails(view)}\n`);
+          for (const line of mergeQueueLines(view)) process.stdout.write(`${line}\n`);
           // Pending tasks traced to the task holding them up (seed 003: "tasks stuck in pending").
           const { blockedSteps } = await import('../../compat/orchestrator/shapes.js');
           const chains = blockedSteps(view.tasks).filter((b) => b.kind === 'dependencies' && b.reason.includes('(pending behind'));

@@ -1,7 +1,7 @@
 /** `tutti run` (a plan file, or a goal for one agent) and `tutti resume`: execute in the foreground until the runs end. */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { PlanInput } from '../../core/plan/schema.js';
+import type { Plan, PlanInput } from '../../core/plan/schema.js';
 import type { RunView } from '../../core/run-view.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -10,7 +10,7 @@ import { handler, parsePositiveInt, printJson, readPlanFile, withStoreOptions } 
 import { attachProgress } from '../progress.js';
 import type { Engine } from '../../core/engine.js';
 import { codingGoalPlan, codingOutcomeLines, followCodingOutput, isCodingRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
-import { templatePlan, withTemplateOptions, type TemplateFlags } from './template.js';
+import { missingRolesError, templatePlan, withTemplateOptions, type TemplateFlags } from './template.js';
 
 interface RunFlags extends EngineFlags, CodingFlags, TemplateFlags {
   plan?: string;
@@ -104,10 +104,14 @@ export function registerRun(program: Command): void {
     try {
       if (coding && !flags.json) followCodingOutput(engine, process.stderr);
       if (coding) await reportOrphanWorktrees(engine, settings.dataDir, process.cwd(), process.stderr);
-      const run = await engine.createRun(plan, {
-        ...(flags.runId ? { runId: flags.runId } : {}),
-        ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
-      });
+      const run = await engine
+        .createRun(plan, {
+          ...(flags.runId ? { runId: flags.runId } : {}),
+          ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
+        })
+        .catch((e: unknown) => {
+          throw (flags.template && missingRolesError(plan as Plan, e, flags.template)) || e;
+        });
       if (flags.detach) {
         if (flags.json) printJson(run);
         else process.stdout.write(`${run.id}\n`);

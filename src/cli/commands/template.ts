@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isTuttiError } from '../../core/errors.js';
+import { isTuttiError, PlanValidationError } from '../../core/errors.js';
 import type { Plan } from '../../core/plan/schema.js';
 import { BUILTIN_TEMPLATES, parseParamAssignments, parseUserTemplate, renderTemplate, type UserTemplate } from '../../templates/index.js';
 import { resolveSettings, type StoreFlags } from '../config.js';
@@ -67,4 +67,34 @@ export function templatePlan(mission: string, flags: TemplateFlags & StoreFlags)
     if (isTuttiError(e, 'ERR_UNKNOWN_TEMPLATE')) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/**
+ * When a template's roles have no agent, what exactly to add: a config snippet naming each
+ * missing role with the capabilities its tasks ask for. Null when that is not the problem.
+ */
+export function missingRolesError(plan: Plan, e: unknown, template: string): UsageError | null {
+  if (!(e instanceof PlanValidationError)) return null;
+  const roles = new Map<string, string[]>();
+  for (const issue of e.issues) {
+    if (issue.code !== 'ERR_NO_CAPABLE_AGENT') continue;
+    for (const id of issue.tasks ?? []) {
+      const t = plan.tasks.find((x) => x.id === id);
+      const sel = t?.agent;
+      const caps = typeof sel === 'object' && sel && 'capabilities' in sel && Array.isArray(sel.capabilities) ? sel.capabilities : [];
+      const name = typeof sel === 'string' ? sel : (caps[0] ?? id);
+      if (!roles.has(name)) roles.set(name, caps.length ? caps : [name]);
+    }
+  }
+  if (!roles.size) return null;
+  const list = [...roles].map(([name, caps]) => `${name} (capabilities [${caps.join(', ')}])`).join(', ');
+  const snippet = [
+    `Add an agent for each role to tutti.config.yaml (or pass --config FILE), e.g. coding-agent CLIs:`,
+    '',
+    'agents:',
+    ...[...roles].flatMap(([name, caps]) => [`  - id: ${name}`, `    driver: coding          # or llm (an HTTP model), exec (a command)`, `    capabilities: [${caps.join(', ')}]`, `    config: { cli: [claude, codex] }`]),
+    '',
+    `then run: tutti run --template ${template} "…" again (tutti agents list shows what is registered).`,
+  ].join('\n');
+  return new UsageError(`no agent can play the ${template} template's roles: ${list}`, snippet);
 }

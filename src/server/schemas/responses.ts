@@ -129,7 +129,23 @@ export const pendingApproval = z.object({
   expiresAt: isoTime.nullable().describe('When the run expires if nobody decides.'),
 });
 
-export const runView = runSummary.extend({ approvals: z.array(pendingApproval).describe('Gates waiting for a person.'), tasks: z.array(taskView) });
+export const mergeView = z
+  .object({
+    id: z.number().int().describe('Merge queue entry id (queue order).'),
+    taskId: z.string().describe('The task whose work is merged.'),
+    target: z.string(),
+    branch: z.string(),
+    status: z.enum(['queued', 'merging', 'merged', 'conflict', 'failed', 'abandoned']),
+    position: z.number().int().optional().describe('Open entries only: entries of the same repository and target ahead of it.'),
+    enqueuedAt: isoTime,
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    mergedSha: z.string().nullable(),
+    message: z.string().nullable(),
+  })
+  .describe('A merge queue entry: merges into one branch of one repository happen one at a time, in queue order.');
+
+export const runView = runSummary.extend({ approvals: z.array(pendingApproval).describe('Gates waiting for a person.'), merges: z.array(mergeView).optional().describe("The run's merge queue entries, oldest first."), tasks: z.array(taskView) });
 
 export const runPage = z.object({ runs: z.array(runSummary), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.') });
 

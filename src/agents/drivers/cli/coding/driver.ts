@@ -24,7 +24,7 @@ import { landBranch } from '../../../../workspace/merge-queue.js';
 import { checkPaths } from '../../../../workspace/paths.js';
 import { openPullRequest } from '../../../../workspace/pr.js';
 import { runValidation, type ValidationResult } from '../../../../workspace/validate.js';
-import { prepareWorkspace, type Workspace } from '../../../../workspace/worktree.js';
+import { prepareWorkspace, worktreePath, type Workspace } from '../../../../workspace/worktree.js';
 import { BudgetLedger, type BudgetGrant } from '../budget.js';
 import { codingAgentConfigSchema, issuesText } from '../config.js';
 import { composePrompt } from '../prompt.js';
@@ -85,9 +85,15 @@ export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
       if (!r.success) throw new Error(`coding agent config: ${issuesText(r.error)}`);
     },
     async execute(ctx, signal) {
+      // Marked at work before its worktree even exists, so no other attempt's boundary check
+      // ever takes this worktree for an idle one.
+      const dir = worktreePath(options.dataDir, ctx.runId, ctx.taskId);
+      mkdirSync(dirname(dir), { recursive: true });
+      markActive(dir, ctx.idempotencyKey);
       try {
         return await executeCoding(ctx, signal, { ...options, killGraceMs: graceDefault, baseEnv }, ledger);
       } finally {
+        clearActive(dir);
         await killStragglers(ctx.idempotencyKey);
       }
     },
@@ -200,7 +206,6 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
     const keep = w.keepWorktree === true;
     const kept = await cleanupWorkspace(ws, { final, succeeded: result.status === 'succeeded', keep, createdBranch: w.newBranch !== false }).catch((e: unknown) => `cleanup failed: ${errorMessage(e)}`);
     if (kept) out.worktreeKept = kept;
-    if (ws.mode === 'worktree') clearActive(ws.dir);
     out.head = await revParse(ws.repoRoot, ws.branch ? `refs/heads/${ws.branch}` : 'HEAD').catch(() => null);
     writeAttemptState(statePath, { ...state, ended: shutdown ? 'interrupted' : true });
     return { ...result, logBytes: fileSize(ctx.logPath) };
@@ -241,7 +246,6 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
   if (start.updatedFrom) info(`merged ${ws.target} (${start.updatedFrom.slice(0, 12)}) into ${ws.branch} first`);
   if (start.conflict) info(`merging ${ws.target} into ${ws.branch} conflicts in ${start.conflict.files.join(', ')}: left for the agent to resolve`);
   writeAttemptState(statePath, state);
-  if (ws.mode === 'worktree') markActive(ws.dir, ctx.idempotencyKey);
   const guard = await takeGuard(ws, opts.dataDir, ctx.runId);
 
   // 4. The agent.

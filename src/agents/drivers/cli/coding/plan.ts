@@ -38,7 +38,7 @@ export const DEFAULT_MAX_ITERATIONS = 3;
 
 /**
  * Agent id of a chain (+ model, + budget): `coding-claude-codex-gemini`, `coding-claude.sonnet`,
- * `coding-claude.usd0.5-tok20000` (agents are shared by id across runs, so a budget is part of it).
+ * `coding-claude.usd0.5-tok20000`. The agent is scoped to its run (stored as `<id>@<runId>`).
  */
 export function codingAgentId(chain: readonly CliName[], model?: string, budget?: BudgetLimits): string {
   const b = budget ? [budget.usd !== undefined ? `usd${budget.usd}` : '', budget.tokens !== undefined ? `tok${budget.tokens}` : '', budget.wallMs !== undefined ? `ms${budget.wallMs}` : ''].filter(Boolean).join('-') : '';
@@ -61,7 +61,17 @@ export function codingPlan(input: CodingRunInput): PlanInput {
     goal: input.goal,
     agents: input.agent
       ? []
-      : [{ id: agentId, name: `coding agent (${input.chain!.join(' → ')})`, driver: 'coding', capabilities: ['coding'], config: { cli: [...input.chain!], ...(input.model ? { model: input.model } : {}), ...(input.budget ? { budget: input.budget } : {}) } }],
+      : [
+          {
+            id: agentId,
+            name: `coding agent (${input.chain!.join(' → ')})`,
+            driver: 'coding',
+            capabilities: ['coding'],
+            config: { cli: [...input.chain!], ...(input.model ? { model: input.model } : {}), ...(input.budget ? { budget: input.budget } : {}) },
+            // This run's own agent: a later run (a template, a plan) never picks it up.
+            scope: 'run' as const,
+          },
+        ],
     tasks: [
       {
         id: input.taskId ?? 'main',
