@@ -78,6 +78,8 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
     await page.waitForSelector(`[data-testid="run-row-${failed.id}"]`);
     expect(await page.textContent(`[data-testid="run-outcome-${failed.id}"]`)).toContain('0/2 succeeded · 2 failed');
     expect(await page.$$eval(`[data-testid="run-outcome-${failed.id}"] [data-part]`, (els) => els.map((e) => e.getAttribute('data-part')))).toEqual(['failed']);
+    await page.waitForSelector(`[data-testid="run-row-${created.id}"]`);
+    await page.screenshot({ path: `${SHOTS}/review-0-runs.png` });
 
     await page.goto(`${url}/#/runs/${created.id}`);
     await page.waitForSelector('[data-testid="run-status"][data-status="awaiting_approval"]', { timeout: 30_000 });
