@@ -136,7 +136,7 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
     const scenario = sim({ entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }], outcome: { kind: 'success', usage: { input: 1200, cacheWrite: 300, cacheRead: 9000, output: 80 } } }] }, ['claude']);
     const dataDir = tmp();
     const env = { ...scenario.env, HOME: tmp('tutti-home-') };
-    const r = await runCli(['--agent-cli', 'claude', '--validate', 'node test.js', '--budget-usd', '1', 'set the answer to 42'], { dataDir, cwd: repo, env });
+    const r = await runCli(['--agent-cli', 'claude', '--validate', 'node test.js', 'set the answer to 42'], { dataDir, cwd: repo, env });
     expect(r.code, r.stderr).toBe(0);
     const runId = /run (run_\w+)/.exec(r.stdout)![1]!;
     const serve = await startServe([], { dataDir, env: { ...env, TUTTI_API_TOKEN: TOKEN } });
@@ -147,8 +147,8 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
       await page.waitForSelector('[data-testid="diff-file-answer.js"]');
       await page.waitForSelector('.d2h-file-wrapper');
       expect(await page.textContent('.diff-body')).toContain('module.exports = 42;');
-      await page.waitForSelector('[data-testid="task-budget"]');
-      expect(await page.textContent('[data-testid="task-budget"]')).toContain('of $1.00');
+      // The simulated session's usage, as Claude Code reports it: tokens and cost.
+      await page.waitForFunction(() => /This attempt: 1,280 tokens \(\+9,300 cache\) · \$0\.0086/.test(document.querySelector('[data-testid="attempt-cost"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
       await page.screenshot({ path: `${SHOTS}/review-8-real-attempt-diff.png`, fullPage: true });
       await page.click('[data-testid="tab-transcript"]');
       await page.waitForSelector('[data-testid="transcript"]');

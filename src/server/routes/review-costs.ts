@@ -2,6 +2,8 @@
  * Tokens, cost and time a run's attempts spent, per attempt, task and run, against the budgets
  * that bound them: a task's own `budget` (plan), else its coding agent's `config.budget` (which
  * all of the run's attempts by that agent share). Read-only sums of what the attempts reported.
+ * Limits: a run's own agents (`scope: run`, e.g. those `--agent-cli` makes) are removed from the
+ * registry when the run ends, so their budgets are known only while the run lives.
  */
 import type { AgentRecord } from '../../agents/types.js';
 import type { AttemptRecord, TaskRecord } from '../../core/model.js';

@@ -59,7 +59,7 @@ export function ReviewPage({ runId, taskId, n }: { runId: string; taskId: string
             Task, {cost.attempts.length} attempt{cost.attempts.length === 1 ? '' : 's'}: {spentText(cost.spent)}
           </div>
         )}
-        {cost?.budget ? <BudgetLine budget={cost.budget} testId="task-budget" /> : cost && <div className="muted">No budget bounds this task.</div>}
+        {cost?.budget ? <BudgetLine budget={cost.budget} testId="task-budget" /> : cost && <div className="muted">No budget recorded for this task.</div>}
       </div>
       {review.data && review.data.merges.some((m) => m.taskId === taskId) && (
         <div className="cost-box" data-testid="task-merges">
