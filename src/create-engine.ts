@@ -2,7 +2,6 @@
  * `createEngine()`: an engine wired with the SQLite store (or any `Store`), the bundled drivers and
  * the Node runtime. Creating an engine opens its store; nothing runs until `start()`.
  */
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtinAgents, toAgentUpsert } from './agents/registry.js';
 import { createDefaultDrivers, type TaskFunction } from './agents/drivers/index.js';
@@ -15,6 +14,7 @@ import type { EngineOptions } from './core/options.js';
 import { createMemoryHooks, type MemoryHooksOptions } from './memory/context.js';
 import type { Embedder } from './memory/embedders/types.js';
 import { MemoryPlane } from './memory/memory-plane.js';
+import { defaultDataDir } from './runtime/data-dir.js';
 import { createNodeRuntime } from './runtime/node-runtime.js';
 import { SqliteStore } from './store/sqlite/index.js';
 import { lazyPostgresStore } from './store/postgres/lazy.js';
@@ -61,10 +61,7 @@ export function engineDataDir(engine: Engine): string | undefined {
   return dataDirs.get(engine);
 }
 
-/** The default data dir: `~/.tutti`. */
-export function defaultDataDir(): string {
-  return join(homedir(), '.tutti');
-}
+export { defaultDataDir };
 
 /**
  * Creates an engine. Call `start()` to execute runs and `stop()` to release it.

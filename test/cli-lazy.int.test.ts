@@ -3,6 +3,9 @@
  * the coding-agent drivers or PostgreSQL. Checked by listing every module the process loads.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as mainModule from '../src/cli/main.js';
 import { describe, expect, it } from 'vitest';
 import { BIN, assertBuilt, tempDir } from './helpers/cli.js';
 
@@ -27,6 +30,28 @@ describe('CLI start-up', () => {
     expect(modules.some((m) => m.includes('/dist/cli/commands/inspect.js'))).toBe(true);
     const heavy = modules.filter((m) => /\/dist\/server\/|\/node_modules\/(fastify|pg|@fastify)\/|\/dist\/cli\/commands\/(serve|dispatcher|live|worker)\.js/.test(m));
     expect(heavy).toEqual([]);
+  });
+
+  it('tutti --help and bare tutti load no command module', () => {
+    for (const args of [['--help'], []]) {
+      const { code, modules } = loaded(args);
+      expect(code).toBe(0);
+      expect(modules.filter((m) => /\/dist\/cli\/commands\//.test(m))).toEqual([]);
+    }
+  });
+
+  it('tutti list loads neither the engine, the schema library, YAML nor any driver', () => {
+    const { code, modules } = loaded(['list']);
+    expect(code).toBe(0);
+    const heavy = modules.filter((m) => /\/node_modules\/(zod|yaml|fastify|pg)\/|\/dist\/(core\/engine|create-engine|agents|memory|server)[./]/.test(m));
+    expect(heavy).toEqual([]);
+  });
+
+  it('the help answered without the modules is the help of the loaded modules', async () => {
+    const { buildProgram } = (await import(pathToFileURL(join(BIN, '..', 'main.js')).href)) as typeof mainModule;
+    const light = await buildProgram(['--help']);
+    const full = await buildProgram();
+    expect(light.helpInformation()).toBe(full.helpInformation());
   });
 
   it('help still lists every command', () => {

@@ -3,18 +3,10 @@ import { createEngine, type CreateEngineOptions } from '../create-engine.js';
 import type { Engine } from '../core/engine.js';
 import type { AgentInput } from '../core/plan/schema.js';
 import { createEmbedder, embedderConfigFrom } from '../memory/embedders/index.js';
-import { resolveSettings, type ResolvedCliSettings, type StoreFlags } from './config.js';
+import { resolveSettings, type ResolvedCliSettings } from './config.js';
+import { databaseUrlOf, type EngineFlags } from './store.js';
 
-export interface EngineFlags extends StoreFlags {
-  concurrency?: number;
-  /** PostgreSQL instead of SQLite (`--database-url`, env TUTTI_DATABASE_URL). */
-  databaseUrl?: string;
-}
-
-/** The PostgreSQL database a command uses (`--database-url`, else env TUTTI_DATABASE_URL), or undefined for SQLite. */
-export function databaseUrlOf(flags: { databaseUrl?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flags.databaseUrl || env.TUTTI_DATABASE_URL || undefined;
-}
+export { databaseUrlOf, type EngineFlags };
 
 export interface CliEngine {
   engine: Engine;

@@ -4,7 +4,8 @@
  * 2 bad usage or invalid input (one line on stderr), 130 interrupted.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { closest, distance } from 'fastest-levenshtein';
 import { isTuttiError, PlanValidationError, type ErrorCode } from '../core/errors.js';
 import { EXIT, UsageError } from './errors.js';
 
@@ -13,34 +14,104 @@ type Loader = () => Promise<Register>;
 
 /**
  * Each command module, loaded only when needed: `tutti status` does not pay for the server, the
- * coding-agent drivers or the memory plane. Keys are the top-level command names a module
- * registers; a module registering several names appears under each of them.
+ * coding-agent drivers or the memory plane, and `tutti --help` loads none. `help` lists the
+ * top-level commands a module registers as commander shows them (term, description); a test
+ * checks it against the loaded modules, so the two cannot drift apart.
  */
-const MODULES: ReadonlyArray<{ names: readonly string[]; load: Loader }> = [
-  { names: ['run', 'resume'], load: async () => (await import('./commands/run.js')).registerRun },
-  { names: ['status', 'list', 'logs'], load: async () => (await import('./commands/inspect.js')).registerInspect },
-  { names: ['cancel'], load: async () => (await import('./commands/cancel.js')).registerCancel },
-  { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackup },
-  { names: ['approve', 'reject'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
-  { names: ['agents'], load: async () => (await import('./commands/agents.js')).registerAgents },
-  { names: ['plan'], load: async () => (await import('./commands/plan.js')).registerPlan },
-  { names: ['migrate'], load: async () => (await import('./commands/migrate.js')).registerMigrate },
-  { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).registerDoctor },
-  { names: ['dispatcher'], load: async () => (await import('./commands/dispatcher.js')).registerDispatcher },
-  { names: ['live', 'attach', 'kill'], load: async () => (await import('./commands/live.js')).registerLive },
-  { names: ['memory'], load: async () => (await import('./commands/memory.js')).registerMemory },
-  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
-  { names: ['worker'], load: async () => (await import('./commands/worker.js')).registerWorker },
+const MODULES: ReadonlyArray<{ help: ReadonlyArray<readonly [term: string, description: string]>; load: Loader }> = [
+  {
+    help: [
+      ['run [options] [goal...]', 'run a plan (--plan FILE) or a goal with one agent (--agent NAME) in the foreground until it ends'],
+      ['resume [options]', 'continue every unfinished run in the store, in the foreground, until they end'],
+    ],
+    load: async () => (await import('./commands/run.js')).registerRun,
+  },
+  {
+    help: [
+      ['status [options] <run>', 'show a run with its tasks, attempts and blocked reasons'],
+      ['list [options]', 'list runs, newest first (by creation time)'],
+      ['logs [options] <run>', "print a run's event log, or with --task the output log of a task's attempt"],
+    ],
+    load: async () => (await import('./commands/inspect.js')).registerInspect,
+  },
+  {
+    help: [['cancel [options] <run>', 'cancel a run: no more dispatch; its running attempts and every process they started are ended']],
+    load: async () => (await import('./commands/cancel.js')).registerCancel,
+  },
+  {
+    help: [['backup [options] <file>', 'write a consistent copy of the live SQLite store to FILE (engines may keep running)']],
+    load: async () => (await import('./commands/backup.js')).registerBackup,
+  },
+  {
+    help: [
+      ['approve [options] <run>', 'approve what a run waits for: the gate succeeds and the run goes on (the process executing the run picks it up)'],
+      ['reject [options] <run>', 'reject what a run waits for: --to TASK runs again with the feedback, and every task after it is reset'],
+    ],
+    load: async () => (await import('./commands/approvals.js')).registerApprovals,
+  },
+  { help: [['agents', 'the agent registry']], load: async () => (await import('./commands/agents.js')).registerAgents },
+  { help: [['plan', 'plan files: validate, JSON Schema, importers']], load: async () => (await import('./commands/plan.js')).registerPlan },
+  { help: [['migrate [options]', 'create or upgrade the database schema']], load: async () => (await import('./commands/migrate.js')).registerMigrate },
+  {
+    help: [['doctor [options]', 'check the coding-agent CLIs (installed, version, authenticated), git, gh, tmux, and this repository’s worktrees']],
+    load: async () => (await import('./commands/doctor.js')).registerDoctor,
+  },
+  { help: [['dispatcher', 'turn a task into coding agents (seed 004): analyze, create']], load: async () => (await import('./commands/dispatcher.js')).registerDispatcher },
+  {
+    help: [
+      ['live [options]', 'interactive agent sessions in tmux: live --cli NAME starts one; live list; attach; kill'],
+      ['attach <session>', 'attach the terminal to a tutti tmux session (detach with Ctrl-b d)'],
+      ['kill <session>', 'kill a tutti tmux session and everything running in it'],
+    ],
+    load: async () => (await import('./commands/live.js')).registerLive,
+  },
+  { help: [['memory', 'durable memory: seed entries, search by meaning and words, list (docs/memory.md)']], load: async () => (await import('./commands/memory.js')).registerMemory },
+  {
+    help: [['serve [options]', 'serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback)']],
+    load: async () => (await import('./commands/serve.js')).registerServe,
+  },
+  {
+    help: [['worker [options]', 'execute ready tasks of every run in the database until stopped (run several, on many machines, with --database-url)']],
+    load: async () => (await import('./commands/worker.js')).registerWorker,
+  },
 ];
 
+const nameOf = (term: string): string => term.split(' ')[0]!;
+
+/** Every top-level command name, in help order. */
+export const COMMAND_NAMES: readonly string[] = MODULES.flatMap((m) => m.help.map(([term]) => nameOf(term)));
+
+const moduleOf = (name: string) => MODULES.find((m) => m.help.some(([term]) => nameOf(term) === name));
+
 /**
- * The command modules `argv` needs: only the named command's module when the first argument names
- * one, every module otherwise (help, a bare goal for the default `run`, an unknown command).
+ * The command modules `argv` needs: the named command's module when the first argument names one
+ * (`help NAME`: that command's), none for help and version, the default `run` for a goal, and
+ * every module otherwise (options before the command).
  */
 function modulesFor(argv: readonly string[]): Loader[] {
   const first = argv[0];
-  const named = first === undefined ? undefined : MODULES.find((m) => m.names.includes(first));
-  return named ? [named.load] : MODULES.map((m) => m.load);
+  if (first === undefined || isHelpOrVersion(argv)) return [];
+  if (first === 'help') {
+    const named = argv[1] === undefined ? undefined : moduleOf(argv[1]);
+    return named ? [named.load] : [];
+  }
+  const named = moduleOf(first);
+  if (named) return [named.load];
+  return first.startsWith('-') ? MODULES.map((m) => m.load) : [MODULES[0]!.load];
+}
+
+/** `tutti`, `tutti --help`, `tutti help`, `tutti --version`: answered without loading a command. */
+function isHelpOrVersion(argv: readonly string[]): boolean {
+  return argv.length === 1 && ['-h', '--help', 'help', '-V', '--version'].includes(argv[0]!);
+}
+
+/** A first word no command has but one is close to (a typo): `statsu` → `status`. */
+export function nearCommand(word: string): string | null {
+  if (word.startsWith('-') || /\s/.test(word) || COMMAND_NAMES.includes(word) || word === 'help') return null;
+  const near = closest(word.toLowerCase(), [...COMMAND_NAMES]);
+  const d = distance(word.toLowerCase(), near);
+  // Two edits for words of four letters or more (a swap is two), one for shorter ones.
+  return d <= (word.length >= 4 ? 2 : 1) ? near : null;
 }
 
 /** Codes that mean the input was wrong (exit 2), as opposed to an operational failure. */
@@ -82,6 +153,19 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   const loaders = argv === undefined ? MODULES.map((m) => m.load) : modulesFor(argv);
+  if (loaders.length === 0) {
+    // Help from the table: commands listed as the loaded modules would list them.
+    const terms = new Map<string, string>();
+    for (const m of MODULES) {
+      for (const [term, description] of m.help) {
+        program.command(nameOf(term)).description(description);
+        terms.set(nameOf(term), term);
+      }
+    }
+    const standard = new Help();
+    program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? standard.subcommandTerm(cmd) });
+    return program;
+  }
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeErr: () => undefined });
@@ -99,8 +183,19 @@ function oneLine(s: string): string {
 
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram(argv);
   const json = argv.includes('--json');
+  const near = argv[0] === undefined ? null : nearCommand(argv[0]);
+  if (near) {
+    process.stderr.write(`tutti: unknown command '${argv[0]}': did you mean '${near}'? (tutti --help lists the commands)\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'ERR_USAGE', message: `unknown command '${argv[0]}'` } })}\n`);
+    return EXIT.usage;
+  }
+  const program = await buildProgram(argv);
+  if (argv.length === 0) {
+    // Bare `tutti`: the help, not the default command.
+    process.stdout.write(program.helpInformation());
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

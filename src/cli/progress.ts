@@ -1,11 +1,13 @@
 /**
  * Live progress of runs executing in this process: on a TTY, a status line per run redrawn every
- * 200 ms (done/running/ready/waiting/blocked, elapsed) with notable events printed above it;
+ * 200 ms (the outcome so far: succeeded of total, then failed, skipped, cancelled, running, waiting…;
+ * elapsed) with notable events printed above it;
  * otherwise one plain line per notable event.
  */
 import type { Engine } from '../core/engine.js';
 import type { EventRecord } from '../core/model.js';
-import { formatDuration } from './format.js';
+import { runCounts } from '../core/run-view.js';
+import { formatDuration, outcomeText } from './format.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WritableStream & { isTTY?: boolean };
@@ -22,7 +24,7 @@ function plainLine(e: EventRecord): string | null {
     case 'run:started':
       return `run ${e.runId} started`;
     case 'run:completed':
-      return `run ${e.runId} completed${d.tasksFailed ? ` (${String(d.tasksFailed)} tasks failed)` : ''}`;
+      return `run ${e.runId} completed${d.tasksFailed ? ` with ${String(d.tasksFailed)} optional task${Number(d.tasksFailed) > 1 ? 's' : ''} failed` : ''}`;
     case 'run:failed':
       return `run ${e.runId} failed: ${String(d.error)}`;
     case 'run:cancelled':
@@ -82,13 +84,9 @@ export function attachProgress(engine: Engine, options: ProgressOptions): { stop
     const ids = options.runIds ? [...options.runIds] : engine.runningRunIds();
     const parts: string[] = [];
     for (const id of ids.slice(0, 3)) {
-      const run = await engine.store.getRun(id);
-      if (!run) continue;
-      const c = await engine.store.countTasks(id);
-      const done = run.tasksFinished;
-      parts.push(
-        `${id}  done ${done}/${run.tasksTotal} · running ${c.running ?? 0} · ready ${c.ready ?? 0} · waiting ${c.pending ?? 0} · blocked ${c.blocked ?? 0}`,
-      );
+      const byStatus = (await engine.store.countTasksOfRuns([id])).get(id);
+      if (!byStatus) continue;
+      parts.push(`${id}  ${outcomeText(runCounts(byStatus))}`);
     }
     if (ids.length > 3) parts.push(`+${ids.length - 3} runs`);
     clear();

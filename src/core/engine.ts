@@ -12,13 +12,15 @@ import { TuttiError, errorMessage, isTuttiError } from './errors.js';
 import { RUN_TERMINAL_EVENTS, type EngineEventMap } from './events.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
 import { assertJsonDepth } from './limits.js';
-import { isTerminalRunStatus, type AttemptRef, type EventRecord, type RunStatus } from './model.js';
+import { isTerminalRunStatus, type AttemptRef, type EventRecord, type RunRecord, type RunStatus } from './model.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { parsePlanObject } from './plan/parse.js';
 import type { AgentInput, Plan, PlanInput, TaskSpec } from './plan/schema.js';
 import { checkPlan, normalisePlan, type ValidatedPlan } from './plan/validate.js';
 import { cancelStranded, recoverStranded } from './recovery.js';
-import { buildRunView, runSummary, type MergeView, type RunSummary, type RunView } from './run-view.js';
+import { interruptionOf } from './interrupted.js';
+import { listRunSummaries } from './run-list.js';
+import { buildRunView, runCounts, runSummary, type MergeView, type RunSummary, type RunView } from './run-view.js';
 import type { MergeEntry, QuotaRecord } from './coordination.js';
 import type { MergeFilter } from '../store/coordination-types.js';
 import type { EngineRuntime } from './runtime.js';
@@ -248,7 +250,7 @@ export class Engine {
       const { run, created, events } = await this.#store.createRun(newRun);
       if (created) this.#publish(events);
       if (!isTerminalRunStatus(run.status)) this.#ownRuns.add(run.id);
-      return runSummary(run);
+      return this.#summary(run);
     }
     // A running engine creates the run in its next scheduling transaction: concurrent creates
     // share one commit, and the run's first tasks start in the same transaction.
@@ -269,7 +271,7 @@ export class Engine {
       this.#ownRuns.delete(newRun.id);
       if (!isTerminalRunStatus(result.run.status)) this.#ownRuns.add(result.run.id);
     }
-    return runSummary(result.run);
+    return this.#summary(result.run);
   }
 
   /**
@@ -290,7 +292,7 @@ export class Engine {
     this.#publish(events);
     this.#dirty = true;
     this.#scheduleTick();
-    return runSummary(run);
+    return this.#summary(run);
   }
 
   /** Creates a run and waits for it to end. */
@@ -309,7 +311,7 @@ export class Engine {
     if (!isTerminalRunStatus(run.status)) this.#ownRuns.add(id);
     this.#dirty = true;
     this.#scheduleTick();
-    return runSummary(run);
+    return this.#summary(run);
   }
 
   /**
@@ -360,7 +362,7 @@ export class Engine {
       this.#publish(stranded.events);
     }
     this.#checkWaiters();
-    return runSummary(res.run);
+    return this.#summary(res.run);
   }
 
   /**
@@ -398,15 +400,23 @@ export class Engine {
     if (!isTerminalRunStatus(out.run.status)) this.#ownRuns.add(out.run.id);
     this.#dirty = true;
     this.#scheduleTick();
-    return runSummary(out.run);
+    return this.#summary(out.run);
   }
 
-  /** The run with its tasks, attempts and blocked reasons; null when unknown. */
+  /** The run with its tasks, attempts, blocked reasons and whether a live engine holds it; null when unknown. */
   async getRun(id: string): Promise<RunView | null> {
     const run = await this.#store.getRun(id);
     if (!run) return null;
-    const [tasks, attempts, agents, merges] = await Promise.all([this.#store.listTasks(id), this.#store.listAttempts(id), this.#store.listAgents(), this.#store.listMerges({ runId: id })]);
-    const view = buildRunView(run, tasks, attempts, { agents, accepts: this.#accepts, now: this.#deps.runtime.now() });
+    const [tasks, attempts, agents, workers, merges] = await Promise.all([
+      this.#store.listTasks(id),
+      this.#store.listAttempts(id),
+      this.#store.listAgents(),
+      this.#store.listWorkers(),
+      this.#store.listMerges({ runId: id }),
+    ]);
+    const now = this.#deps.runtime.now();
+    const interrupted = interruptionOf(run, attempts.filter((a) => a.status === 'running'), workers, now);
+    const view = buildRunView(run, tasks, attempts, { agents, accepts: this.#accepts, now, interrupted });
     return merges.length ? { ...view, merges: await mergeViews(this.#store, merges) } : view;
   }
 
@@ -423,9 +433,17 @@ export class Engine {
     return this.#store.listMerges(filter);
   }
 
-  /** Runs, newest first, without tasks. */
+  /**
+   * Runs, newest first (creation time, then id), without tasks: counts from the tasks' statuses,
+   * `interrupted` from the workers' heartbeats.
+   */
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
-    return (await this.#store.listRuns(filter)).map((r) => runSummary(r));
+    return listRunSummaries(this.#store, filter, this.#deps.runtime.now());
+  }
+
+  /** The summary of one run (its counts from its tasks; a run this call returns from is held or ended). */
+  async #summary(run: RunRecord): Promise<RunSummary> {
+    return runSummary(run, runCounts(await this.#store.countTasks(run.id)));
   }
 
   /** Events of a run after `afterSeq`. */

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AgentRecord } from '../agents/types.js';
 import type { AttemptRecord, RunRecord, TaskRecord } from './model.js';
 import { DEFAULT_RETRY, type TaskSpec } from './plan/schema.js';
-import { buildRunView, countTasks, deriveBlockedReason, iso, runSummary, type BlockedContext } from './run-view.js';
+import { interruptionOf } from './interrupted.js';
+import { endedRunOutcome } from './run-outcome.js';
+import { buildRunView, countTasks, deriveBlockedReason, iso, runCounts, runSummary, type BlockedContext } from './run-view.js';
 import type { AcceptsFn } from './scheduler/select.js';
 
 const T = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
@@ -73,13 +75,13 @@ describe('run views', () => {
   };
 
   it('gives progress in percent of finished tasks, rounded down', () => {
-    expect(runSummary(run({ tasksTotal: 3, tasksFinished: 1 })).progress).toBe(33);
-    expect(runSummary(run({ tasksTotal: 3, tasksFinished: 3 })).progress).toBe(100);
-    expect(runSummary(run({ tasksTotal: 0, tasksFinished: 0 })).progress).toBe(0);
+    expect(runSummary(run({ tasksTotal: 3, tasksFinished: 1 }), runCounts({})).progress).toBe(33);
+    expect(runSummary(run({ tasksTotal: 3, tasksFinished: 3 }), runCounts({})).progress).toBe(100);
+    expect(runSummary(run({ tasksTotal: 0, tasksFinished: 0 }), runCounts({})).progress).toBe(0);
   });
 
   it('writes timestamps as ISO-8601 with milliseconds', () => {
-    const s = runSummary(run());
+    const s = runSummary(run(), runCounts({}));
     expect(s.createdAt).toBe('2025-01-02T03:04:05.678Z');
     expect(s.startedAt).toBe('2025-01-02T03:04:05.679Z');
     expect(s.finishedAt).toBeNull();
@@ -109,5 +111,52 @@ describe('run views', () => {
   it('counts every status, approval waits included', () => {
     const c = countTasks([{ status: 'awaiting_approval' }, { status: 'blocked' }, { status: 'blocked' }, { status: 'skipped' }]);
     expect(c).toMatchObject({ total: 4, awaitingApproval: 1, blocked: 2, skipped: 1, ready: 0 });
+  });
+});
+
+describe('runCounts', () => {
+  it('counts each status as it is: cancelled is not succeeded, pending and approvals are counted', () => {
+    expect(runCounts({ succeeded: 2, cancelled: 3, pending: 1, awaiting_approval: 1, failed: 1 })).toEqual({
+      total: 8, pending: 1, ready: 0, running: 0, blocked: 0, awaitingApproval: 1, succeeded: 2, failed: 1, skipped: 0, cancelled: 3,
+    });
+  });
+
+  it('gives the same counts as a scan of the tasks', () => {
+    const statuses = ['succeeded', 'failed', 'cancelled', 'skipped', 'pending', 'ready', 'running', 'blocked', 'awaiting_approval'] as const;
+    const tasks = statuses.flatMap((status, i) => Array.from({ length: i + 1 }, () => ({ status })));
+    const byStatus = Object.fromEntries(statuses.map((s, i) => [s, i + 1]));
+    expect(runCounts(byStatus)).toEqual(countTasks(tasks));
+  });
+});
+
+describe('endedRunOutcome (the run status rule)', () => {
+  it('fails a run where every task failed, or every one that was not skipped', () => {
+    expect(endedRunOutcome(2, 0)).toEqual({ status: 'failed', error: 'every task failed or was skipped (2 failed)' });
+  });
+  it('completes a run with optional failures when something succeeded, and a run without failures', () => {
+    expect(endedRunOutcome(1, 1)).toEqual({ status: 'completed' });
+    expect(endedRunOutcome(0, 0)).toEqual({ status: 'completed' });
+  });
+});
+
+describe('interruptionOf', () => {
+  const live = { id: 'w1', heartbeatAt: T, leaseMs: 30_000 };
+  const stale = { id: 'w2', heartbeatAt: T - 600_000, leaseMs: 30_000 };
+  it('a running attempt of a live worker holds the run', () => {
+    expect(interruptionOf({ status: 'running' }, [{ workerId: 'w1' }], [live], T + 1000)).toBeNull();
+  });
+  it('attempts whose worker is stale or gone: interrupted, with the resume command', () => {
+    expect(interruptionOf({ status: 'running' }, [{ workerId: 'w2' }], [live, stale], T)).toEqual({
+      reason: "no live engine holds this run (its attempts' worker last seen 10m ago)",
+      hint: 'resume with: tutti resume',
+    });
+    expect(interruptionOf({ status: 'running' }, [{ workerId: 'gone' }], [], T)?.reason).toContain('stopped');
+  });
+  it('no running attempt: interrupted only when no live worker is registered', () => {
+    expect(interruptionOf({ status: 'queued' }, [], [live], T)).toBeNull();
+    expect(interruptionOf({ status: 'running' }, [], [stale], T)?.hint).toBe('resume with: tutti resume');
+  });
+  it('ended runs and runs waiting for a person are never interrupted', () => {
+    for (const status of ['completed', 'failed', 'cancelled', 'expired', 'awaiting_approval'] as const) expect(interruptionOf({ status }, [], [], T)).toBeNull();
   });
 });

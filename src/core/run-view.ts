@@ -16,6 +16,7 @@ import {
   type TaskStatus,
   type Usage,
 } from './model.js';
+import type { Interruption } from './interrupted.js';
 import { chooseAgent, type AcceptsFn } from './scheduler/select.js';
 
 export interface AttemptView {
@@ -88,12 +89,21 @@ export interface RunView {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
-  /** 0–100: finished tasks / total tasks. */
+  /**
+   * 0–100: tasks in a terminal status / total tasks. How far the run got, not how well: a failed run
+   * ends at 100 too. Read `counts` (succeeded / failed / skipped / cancelled) for the outcome.
+   */
   progress: number;
   error: string | null;
   workDir: string | null;
   metadata: Record<string, unknown>;
+  /** Tasks by their real status (one task scan; the same numbers in lists and in the full view). */
   counts: RunCounts;
+  /**
+   * Set when the stored status says the run goes on (`queued`, `running`) but no live engine holds
+   * it: derived on read from the workers' heartbeats (see {@link interruptionOf}); null otherwise.
+   */
+  interrupted: Interruption | null;
   /** What the run waits on: tasks awaiting a person's decision. */
   approvals: PendingApproval[];
   /** The run's merge queue entries, oldest first (empty when nothing was merged through the queue). */
@@ -115,32 +125,42 @@ export type RunSummary = Omit<RunView, 'tasks' | 'approvals'>;
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function countTasks(tasks: readonly Pick<TaskRecord, 'status'>[]): RunCounts {
-  const c: RunCounts = { total: tasks.length, pending: 0, ready: 0, running: 0, blocked: 0, awaitingApproval: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
-  for (const t of tasks) {
-    if (t.status === 'awaiting_approval') c.awaitingApproval++;
-    else c[t.status]++;
-  }
+/**
+ * The run's counts from how many tasks have each status (the store's `countTasks`, or a scan of
+ * the tasks): the one function behind every count the CLI, the API and the dashboard show.
+ * `total` is the sum of the statuses.
+ */
+export function runCounts(byStatus: Partial<Record<TaskStatus, number>>): RunCounts {
+  const n = (s: TaskStatus) => byStatus[s] ?? 0;
+  const c: RunCounts = {
+    total: 0,
+    pending: n('pending'),
+    ready: n('ready'),
+    running: n('running'),
+    blocked: n('blocked'),
+    awaitingApproval: n('awaiting_approval'),
+    succeeded: n('succeeded'),
+    failed: n('failed'),
+    skipped: n('skipped'),
+    cancelled: n('cancelled'),
+  };
+  c.total = c.pending + c.ready + c.running + c.blocked + c.awaitingApproval + c.succeeded + c.failed + c.skipped + c.cancelled;
   return c;
 }
 
-/** Counts from the run's own counters (no task scan); only finished/total are exact. */
-function summaryCounts(run: RunRecord): RunCounts {
-  return {
-    total: run.tasksTotal,
-    pending: 0,
-    ready: 0,
-    running: run.running,
-    blocked: 0,
-    awaitingApproval: 0,
-    succeeded: run.tasksFinished - run.tasksFailed,
-    failed: run.tasksFailed,
-    skipped: 0,
-    cancelled: 0,
-  };
+/** {@link runCounts} of a list of tasks. */
+export function countTasks(tasks: readonly Pick<TaskRecord, 'status'>[]): RunCounts {
+  const byStatus: Partial<Record<TaskStatus, number>> = {};
+  for (const t of tasks) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+  return runCounts(byStatus);
 }
 
-export function runSummary(run: RunRecord, counts?: RunCounts): RunSummary {
+/**
+ * A run without its tasks.
+ * @param counts the run's tasks by status ({@link runCounts}).
+ * @param interrupted from {@link interruptionOf}; null when a live engine holds the run or it ended.
+ */
+export function runSummary(run: RunRecord, counts: RunCounts, interrupted: Interruption | null = null): RunSummary {
   return {
     id: run.id,
     name: run.name,
@@ -155,7 +175,8 @@ export function runSummary(run: RunRecord, counts?: RunCounts): RunSummary {
     error: run.error,
     workDir: run.workDir,
     metadata: run.metadata,
-    counts: counts ?? summaryCounts(run),
+    counts,
+    interrupted,
   };
 }
 
@@ -236,7 +257,12 @@ export function deriveBlockedReason(task: TaskRecord, ctx: BlockedContext): Bloc
 }
 
 /** Builds the full view of a run from its records. */
-export function buildRunView(run: RunRecord, tasks: readonly TaskRecord[], attempts: readonly AttemptRecord[], ctx: Omit<BlockedContext, 'run' | 'tasksById'>): RunView {
+export function buildRunView(
+  run: RunRecord,
+  tasks: readonly TaskRecord[],
+  attempts: readonly AttemptRecord[],
+  ctx: Omit<BlockedContext, 'run' | 'tasksById'> & { interrupted?: Interruption | null },
+): RunView {
   const tasksById = new Map(tasks.map((t) => [t.id, t] as const));
   const attemptsByTask = new Map<string, AttemptView[]>();
   for (const a of attempts) {
@@ -254,7 +280,7 @@ export function buildRunView(run: RunRecord, tasks: readonly TaskRecord[], attem
       expiresAt: iso(run.expiresAt),
     }));
   return {
-    ...runSummary(run, countTasks(tasks)),
+    ...runSummary(run, countTasks(tasks), ctx.interrupted ?? null),
     approvals,
     tasks: tasks.map((t) => ({
       id: t.id,

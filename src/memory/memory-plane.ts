@@ -11,7 +11,8 @@ import type { MemoryKind, MemoryListFilter, MemoryProvenance, MemoryRecord, Memo
 import type { Store } from '../store/types.js';
 import { createLocalEmbedder } from './embedders/local.js';
 import type { Embedder } from './embedders/types.js';
-import { fuseHits, type HybridOptions } from './ranking.js';
+import { queryWords } from '../store/memory-terms.js';
+import { coverageOf, DEFAULT_MIN_RELEVANCE, fuseHits, relevanceOf, type HybridOptions } from './ranking.js';
 import { StateManager, type StateManagerOptions } from './state.js';
 
 /** A memory entry to seed: seed 000's `{ key, value, metadata }`. */
@@ -41,8 +42,10 @@ export interface MemorySearchResult {
   key: string | null;
   text: string;
   value: unknown;
-  /** The hybrid score, higher better (0–1 with the default fusion). */
+  /** The hybrid score, higher better (0–1 with the default fusion): the order within one search, rescaled per query. */
   score: number;
+  /** Absolute relevance to the query, 0–1 (`relevanceOf` in ranking.ts): comparable across queries; below `minRelevance` a hit is not returned. */
+  relevance: number;
   /** Cosine similarity with the query, when the vector side found it. */
   vectorScore?: number;
   /** BM25 relevance, when the full-text side found it. */
@@ -63,6 +66,11 @@ export interface MemoryPlaneOptions {
   ranking?: HybridOptions;
   /** Candidates each side contributes to the fusion, at least. @default 50 */
   candidates?: number;
+  /**
+   * Relevance (0–1, see `relevanceOf` in ranking.ts) below which `search` returns nothing; a call's
+   * own `minRelevance` wins. 0 returns every candidate. @default DEFAULT_MIN_RELEVANCE (0.3)
+   */
+  minRelevance?: number;
   /** Keep the vector index trained in the background after writes. @default true */
   maintainIndex?: boolean;
   /** Reports background failures (index upkeep). @default process.emitWarning */
@@ -224,24 +232,34 @@ export class MemoryPlane {
   }
 
   /**
-   * Hybrid search: vector similarity and BM25, fused (see `ranking.ts`), best first, at most `topK`.
+   * Hybrid search: vector similarity and BM25, fused (see `ranking.ts`), best first, at most `topK`,
+   * and only hits whose absolute relevance (`relevance`, 0–1) reaches `minRelevance`: fewer than
+   * `topK` when fewer are relevant, none for a query about something the memories do not hold.
    * `{ runId }` sees only that run's memories; `'global'` sees all.
+   * @param options.minRelevance overrides the plane's `minRelevance` for this call (0–1).
    * @throws TuttiError `ERR_INVALID_INPUT`, `ERR_EMBEDDER`, `ERR_EMBEDDING_MISMATCH`
    */
-  async search(scope: MemoryScope, query: string, topK = 5): Promise<MemorySearchResult[]> {
+  async search(scope: MemoryScope, query: string, topK = 5, options: { minRelevance?: number } = {}): Promise<MemorySearchResult[]> {
     const s = checkScope(scope);
     const q = parse(z.string().trim().min(1, 'the query is empty').max(100_000), query, 'memory query');
     const k = parse(z.number().int().min(1).max(1000), topK, 'topK');
+    const minRelevance = parse(z.number().min(0).max(1), options.minRelevance ?? this.#options.minRelevance ?? DEFAULT_MIN_RELEVANCE, 'minRelevance');
     await this.#checkModel();
     const candidates = Math.max(this.#options.candidates ?? 50, 4 * k);
     const [vector] = await this.embedder.embed([q]);
     const [vHits, tHits] = await Promise.all([this.store.searchMemoryVectors(s, this.embedder.model, vector!, candidates), this.store.searchMemoryText(s, q, candidates)]);
-    const fused = fuseHits(vHits, tHits, k, this.#options.ranking);
+    // Every candidate in fused order; the relevance filter runs before the cut to topK.
+    const fused = fuseHits(vHits, tHits, vHits.length + tHits.length, this.#options.ranking);
     const records = new Map((await this.store.getMemories(fused.map((f) => f.id))).map((r) => [r.id, r]));
-    return fused.flatMap((f) => {
+    const words = queryWords(q);
+    const out: MemorySearchResult[] = [];
+    for (const f of fused) {
+      if (out.length >= k) break;
       const r = records.get(f.id);
-      if (!r) return []; // deleted meanwhile
-      const out: MemorySearchResult = {
+      if (!r) continue; // deleted meanwhile
+      const relevance = relevanceOf(f.vectorScore, coverageOf(words, r.text));
+      if (relevance < minRelevance) continue;
+      const hit: MemorySearchResult = {
         id: r.id,
         kind: r.kind,
         runId: r.runId,
@@ -249,14 +267,16 @@ export class MemoryPlane {
         text: r.text,
         value: r.value,
         score: f.score,
+        relevance,
         metadata: r.metadata,
         provenance: r.provenance,
         recordedScore: r.score,
       };
-      if (f.vectorScore !== undefined) out.vectorScore = f.vectorScore;
-      if (f.textScore !== undefined) out.textScore = f.textScore;
-      return [out];
-    });
+      if (f.vectorScore !== undefined) hit.vectorScore = f.vectorScore;
+      if (f.textScore !== undefined) hit.textScore = f.textScore;
+      out.push(hit);
+    }
+    return out;
   }
 
   /** Stored memories, newest first. */

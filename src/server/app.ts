@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { REDACTED, redactUrl } from './redact.js';
 import { agentsRoutes } from './routes/agents.js';
+import { attemptsReviewRoutes } from './routes/attempts-review.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { memoryRoutes } from './routes/memory.js';
@@ -157,6 +158,7 @@ export function createServer(options: ServerOptions): TuttiServer {
     await api.register(agentsRoutes(ctx), { prefix: '/api/v1' });
     await api.register(streamRoutes(ctx), { prefix: '/api/v1' });
     await api.register(memoryRoutes(ctx), { prefix: '/api/v1' });
+    await api.register(attemptsReviewRoutes(ctx), { prefix: '/api/v1' });
     await api.register(orchestratorRoutes(ctx), { prefix: '/api/orchestrator' });
   });
 

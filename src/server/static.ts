@@ -23,9 +23,9 @@ export function registerDashboard(app: FastifyInstance, webDir: string): void {
     wildcard: true,
     schemaHide: true,
     cacheControl: false,
-    setHeaders(reply, path) {
-      void reply.header('cache-control', path.includes(`${join('/', 'assets', '/')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      void reply.header('x-content-type-options', 'nosniff');
+    setHeaders(res, path) {
+      res.setHeader('cache-control', path.includes(`${join('/', 'assets', '/')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader('x-content-type-options', 'nosniff');
     },
   });
 }

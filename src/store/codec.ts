@@ -3,7 +3,7 @@
  * A task spec is stored without the fields that equal their defaults.
  */
 import type { TaskSpec } from '../core/plan/schema.js';
-import { DEFAULT_RETRY } from '../core/plan/schema.js';
+import { DEFAULT_RETRY } from '../core/plan/defaults.js';
 
 type StoredSpec = Partial<TaskSpec>;
 

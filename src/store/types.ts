@@ -134,7 +134,7 @@ export interface ClaimResult {
 
 export interface RunFilter {
   status?: RunStatus | readonly RunStatus[];
-  /** Runs created before this run id (cursor pagination, newest first). */
+  /** Runs listed after this run id: created before it, or at the same ms with a smaller id (cursor pagination, newest first). */
   before?: string;
   /** @default 50 */
   limit?: number;
@@ -329,12 +329,17 @@ export interface Store extends StateStore, MemoryStore, LogStore, CoordinationSt
    */
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: EventRecord[] }>;
   getRun(id: string): Promise<RunRecord | null>;
-  /** Newest first. */
+  /**
+   * Newest first: by creation time, ties broken by id (descending). `before` is a run id: the page
+   * holds the runs listed after it in that order (a stable cursor; an unknown id gives an empty page).
+   */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   listTasks(runId: string): Promise<TaskRecord[]>;
   getTask(runId: string, taskId: string): Promise<TaskRecord | null>;
   /** Tasks of a run by status (statuses with no task are absent). */
   countTasks(runId: string): Promise<Partial<Record<TaskStatus, number>>>;
+  /** {@link countTasks} of several runs at once (an entry per known id; lists of runs). */
+  countTasksOfRuns(runIds: readonly string[]): Promise<Map<string, Partial<Record<TaskStatus, number>>>>;
   /** In (task seq, attempt number) order. */
   listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   /** Events of a run with `seq > afterSeq`, in order. */

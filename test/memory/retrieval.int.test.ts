@@ -118,6 +118,31 @@ describe.skipIf(skip !== null)(`retrieval over real text${skip ? ` (skipped: ${s
     expect(top3 / QUESTIONS.length, misses.join('\n')).toBeGreaterThanOrEqual(0.8);
   }, 120_000);
 
+  // Relevance (docs/memory.md): the right sections score 0.37–0.91, unrelated queries at most 0.25.
+  it('unrelated queries return nothing, in the run and globally; fewer than topK when fewer are relevant', async () => {
+    const unrelated = [
+      'chocolate cake recipe with strawberries',
+      'the weather in Paris tomorrow',
+      'quantum chromodynamics lattice simulation',
+      'who won the football world cup',
+      'kubernetes pod autoscaling memory limits',
+      'how do I repair a flat bicycle tyre',
+      'best hiking trails in the alps',
+      'symptoms of vitamin D deficiency',
+    ];
+    for (const q of unrelated) {
+      expect(await plane.search({ runId: 'run-commander' }, q, 10), q).toEqual([]);
+      expect(await plane.search('global', q, 10), q).toEqual([]);
+    }
+    // With no threshold the same query fills topK: the filter, not an empty store, made it empty.
+    expect(await plane.search({ runId: 'run-commander' }, unrelated[0]!, 10, { minRelevance: 0 })).toHaveLength(10);
+    const some = await plane.search({ runId: 'run-commander' }, 'print the program version when a flag is given', 50);
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.length).toBeLessThan(50);
+    expect(some.every((h) => h.relevance >= 0.3)).toBe(true);
+    expect(some[0]!.key).toBe('Version option');
+  }, 120_000);
+
   it('a run-scoped search never returns another run’s passage, even for that run’s own questions', async () => {
     for (const q of ['fast JSON logger with low overhead', 'log levels and child loggers', 'transports that ship logs elsewhere', ...QUESTIONS.map(([question]) => question)]) {
       const inCommander = await plane.search({ runId: 'run-commander' }, q, 10);

@@ -37,7 +37,8 @@ describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` 
     expect(created.stdout.trim()).toBe('cli-run-1');
     expect((await store.getRun('cli-run-1'))?.status).toBe('queued');
     const list = await runCli(['list', '--database-url', db.url], { dataDir: dir });
-    expect(list.stdout).toMatch(/cli-run-1\s+queued/);
+    // Queued with no worker running: nothing executes it, so it shows interrupted (docs/architecture.md).
+    expect(list.stdout).toMatch(/cli-run-1\s+interrupted/);
     // Without the flag or the variable: the SQLite file of the data dir, which has no such run.
     const sqlite = await runCli(['status', 'cli-run-1'], { dataDir: dir, env: { TUTTI_DATABASE_URL: '' } });
     expect(sqlite.code).toBe(2);

@@ -1,7 +1,8 @@
-/** The dashboard shell: header, hash routes (#/runs, #/runs/<id>, #/agents, #/stats), token prompt. */
+/** The dashboard shell: header, hash routes (#/runs, #/runs/<id>, #/runs/<id>/tasks/<task>/attempts/<n>, #/agents, #/stats), token prompt. */
 import { useEffect, useState } from 'react';
 import { TokenGate } from './components/TokenGate';
 import { AgentsPage } from './pages/AgentsPage';
+import { ReviewPage } from './pages/ReviewPage';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
 import { StatsPage } from './pages/StatsPage';
@@ -20,12 +21,14 @@ export function App() {
   const hash = useHash();
   const path = hash.replace(/^#/, '') || '/runs';
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
+  const reviewMatch = /^\/runs\/([^/]+)\/tasks\/([^/]+)\/attempts\/(\d+)$/.exec(path);
   let page;
-  if (runMatch) page = <RunPage runId={decodeURIComponent(runMatch[1]!)} />;
+  if (reviewMatch) page = <ReviewPage runId={decodeURIComponent(reviewMatch[1]!)} taskId={decodeURIComponent(reviewMatch[2]!)} n={Number(reviewMatch[3])} />;
+  else if (runMatch) page = <RunPage runId={decodeURIComponent(runMatch[1]!)} />;
   else if (path === '/agents') page = <AgentsPage />;
   else if (path === '/stats') page = <StatsPage />;
   else page = <RunsPage />;
-  const tab = runMatch ? 'runs' : path.slice(1);
+  const tab = runMatch || reviewMatch ? 'runs' : path.slice(1);
   return (
     <>
       <header className="top">

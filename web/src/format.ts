@@ -10,11 +10,15 @@ export const STATUS_COLOURS: Record<string, string> = {
   completed: '#22c55e',
   failed: '#ef4444',
   cancelled: '#6b7280',
-  skipped: '#d1d5db',
+  skipped: '#cbd5e1',
   blocked: '#f59e0b',
   awaiting_approval: '#a855f7',
   expired: '#78716c',
   interrupted: '#f97316',
+  merged: '#22c55e',
+  merging: '#3b82f6',
+  conflict: '#ef4444',
+  abandoned: '#6b7280',
 };
 
 export function describeBlocked(r: BlockedReason | null): string {

@@ -13,7 +13,11 @@ export const NODE_HEIGHT = 64;
 const GAP_X = 70;
 const GAP_Y = 22;
 
-export function layeredLayout(tasks: readonly LayoutInput[]): Map<string, { x: number; y: number }> {
+/**
+ * Each task's level (the length of the longest dependency chain before it) and a topological
+ * order (plan order when the graph has a cycle).
+ */
+export function levelsOf(tasks: readonly LayoutInput[]): { depth: Map<string, number>; order: string[] } {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const depth = new Map<string, number>();
   // Iterative longest path (plans can be deep: no recursion).
@@ -36,8 +40,14 @@ export function layeredLayout(tasks: readonly LayoutInput[]): Map<string, { x: n
     }
   }
   for (const t of tasks) if (!depth.has(t.id)) depth.set(t.id, 0);
+  return { depth, order: order.length === tasks.length ? order : tasks.map((t) => t.id) };
+}
+
+export function layeredLayout(tasks: readonly LayoutInput[]): Map<string, { x: number; y: number }> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const { depth, order } = levelsOf(tasks);
   const columns = new Map<number, string[]>();
-  for (const id of order.length === tasks.length ? order : tasks.map((t) => t.id)) {
+  for (const id of order) {
     const d = depth.get(id)!;
     columns.set(d, [...(columns.get(d) ?? []), id]);
   }

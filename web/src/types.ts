@@ -21,6 +21,18 @@ export interface AttemptView {
   summary: string | null;
   output: unknown;
   outputRef: string | null;
+  usage: Usage | null;
+  logPath: string | null;
+}
+
+/** Tokens and cost an agent reported for an attempt. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** USD. */
+  costUsd?: number;
 }
 
 export interface TaskView {
@@ -49,6 +61,13 @@ export interface RunCounts {
   cancelled: number;
 }
 
+/** Set when the status says queued or running but no live engine holds the run. */
+export interface Interruption {
+  reason: string;
+  /** `resume with: tutti resume` */
+  hint: string;
+}
+
 export interface RunSummary {
   id: string;
   name: string;
@@ -58,7 +77,10 @@ export interface RunSummary {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  updatedAt: string;
+  /** Tasks ended / total, percent: how far, not how well (use counts). */
   progress: number;
+  interrupted: Interruption | null;
   error: string | null;
   counts: RunCounts;
   metadata: Record<string, unknown>;
@@ -133,4 +155,60 @@ export interface LogChunk {
   offset: number;
   nextOffset: number;
   text: string;
+}
+
+/** `GET /api/v1/runs/{id}/review`: what the run spent, against its budgets, and its merges. */
+export interface Spent {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Input + output. */
+  tokens: number;
+  costUsd: number | null;
+  wallMs: number;
+}
+
+export interface BudgetView {
+  scope: 'task' | 'agent';
+  taskId?: string;
+  agentId?: string;
+  limits: { usd?: number; tokens?: number; wallMs?: number };
+  spent: Spent;
+}
+
+export interface RunReview {
+  runId: string;
+  spent: Spent;
+  budgets: BudgetView[];
+  tasks: Array<{ taskId: string; spent: Spent; budget: BudgetView | null; attempts: Array<{ n: number; agentId: string; status: string; spent: Spent; hasDiff: boolean }> }>;
+  merges: Array<{ id: number; taskId: string; target: string; branch: string; status: string; enqueuedAt: string; finishedAt: string | null; mergedSha: string | null; message: string | null }>;
+}
+
+export interface AttemptDiff {
+  repoRoot: string;
+  base: string;
+  ref: string;
+  files: Array<{ path: string; oldPath?: string; additions: number | null; deletions: number | null }>;
+  diff: string;
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface TranscriptEntry {
+  kind: 'run' | 'session' | 'assistant' | 'user' | 'tool_call' | 'tool_result' | 'file_change' | 'error' | 'result' | 'text';
+  cli: string | null;
+  text?: string;
+  tool?: string;
+  id?: string;
+  args?: string;
+  output?: string;
+  ok?: boolean;
+}
+
+export interface Transcript {
+  clis: string[];
+  entries: TranscriptEntry[];
+  logBytes: number;
+  truncated: boolean;
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT } from '../errors.js';
+import { formatTable } from '../format.js';
 import { handler, printJson, withStoreOptions } from '../io.js';
 
 export function registerAgents(program: Command): void {
@@ -13,10 +14,9 @@ export function registerAgents(program: Command): void {
         const list = await engine.listAgents();
         if (flags.json) printJson(list);
         else {
-          for (const a of list) {
-            const cap = a.maxConcurrency === null ? '∞' : String(a.maxConcurrency);
-            process.stdout.write(`${a.id.padEnd(20)} ${a.driver.padEnd(9)} ${a.status.padEnd(8)} load ${a.running}/${cap}  type ${a.type}  [${a.capabilities.join(', ')}]\n`);
-          }
+          // Columns as wide as their widest cell: long agent ids (coding-claude.usd1…) keep the table aligned.
+          const rows = list.map((a) => [a.id, a.driver, a.status, `load ${a.running}/${a.maxConcurrency === null ? '∞' : String(a.maxConcurrency)}`, `type ${a.type}`, `[${a.capabilities.join(', ')}]`]);
+          for (const line of formatTable(rows)) process.stdout.write(`${line}\n`);
         }
         return EXIT.ok;
       } finally {

@@ -1,16 +1,24 @@
-/** `tutti status`, `list`, `logs`: read runs from the store (no execution here). */
+/**
+ * `tutti status`, `list`, `logs`: read runs from the store (no execution here). `list` reads the
+ * store alone; the others load the engine when they run, not when registered.
+ */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { blockedSteps } from '../../compat/orchestrator/shapes.js';
 import { TuttiError } from '../../core/errors.js';
 import { isTerminalRunStatus, RUN_STATUSES, type RunStatus } from '../../core/model.js';
-import { openEngine, type EngineFlags } from '../context.js';
+import { listRunSummaries } from '../../core/run-list.js';
+import type { EngineFlags } from '../store.js';
 import { EXIT, UsageError } from '../errors.js';
-import { eventLine, mergeQueueLines, runDetails, runLine } from '../format.js';
-import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
+import { eventLine, mergeQueueLines, runDetails, runTable } from '../format.js';
+import { handler, parsePositiveInt, printJson, withStoreOptions } from '../options.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The engine of a command, loaded on use (its drivers and memory plane cost start-up time). */
+async function openEngine(flags: EngineFlags) {
+  return (await import('../context.js')).openEngine(flags);
+}
 
 function notFound(id: string): never {
   throw new TuttiError('ERR_RUN_NOT_FOUND', `no run '${id}' (tutti list shows the runs of this store)`);
@@ -19,7 +27,7 @@ function notFound(id: string): never {
 export function registerInspect(program: Command): void {
   withStoreOptions(program.command('status').description('show a run with its tasks, attempts and blocked reasons').argument('<run>', 'run id').option('--json', 'print the run as JSON')).action(
     handler(async (id: string, flags: EngineFlags & { json?: boolean }) => {
-      const { engine } = openEngine(flags);
+      const { engine } = await openEngine(flags);
       try {
         const view = await engine.getRun(id);
         if (!view) notFound(id);
@@ -28,6 +36,7 @@ export function registerInspect(program: Command): void {
           process.stdout.write(`${runDetails(view)}\n`);
           for (const line of mergeQueueLines(view)) process.stdout.write(`${line}\n`);
           // Pending tasks traced to the task holding them up (seed 003: "tasks stuck in pending").
+          const { blockedSteps } = await import('../../compat/orchestrator/shapes.js');
           const chains = blockedSteps(view.tasks).filter((b) => b.kind === 'dependencies' && b.reason.includes('(pending behind'));
           if (chains.length) process.stdout.write(`why pending:\n${chains.slice(0, 20).map((b) => `  ${b.reason}`).join('\n')}${chains.length > 20 ? `\n  … ${chains.length - 20} more` : ''}\n`);
         }
@@ -41,23 +50,24 @@ export function registerInspect(program: Command): void {
   withStoreOptions(
     program
       .command('list')
-      .description('list runs, newest first')
+      .description('list runs, newest first (by creation time)')
       .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')}); repeat or comma-separate`, (v: string, prev: string[] = []) => [...prev, ...v.split(',')])
       .option('--limit <n>', 'at most this many', parsePositiveInt('--limit'), 50)
-      .option('--before <run>', 'runs created before this run id (pagination)')
+      .option('--before <run>', 'runs listed after this run id (pagination: pass the last id of a page)')
       .option('--json', 'print a JSON array'),
   ).action(
     handler(async (flags: EngineFlags & { status?: string[]; limit: number; before?: string; json?: boolean }) => {
       for (const s of flags.status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`unknown status '${s}' (one of ${RUN_STATUSES.join(', ')})`);
-      const { engine } = openEngine(flags);
+      const { openStore } = await import('../store.js');
+      const { store } = openStore(flags);
       try {
-        const runs = await engine.listRuns({ limit: flags.limit, ...(flags.status ? { status: flags.status as RunStatus[] } : {}), ...(flags.before ? { before: flags.before } : {}) });
+        const runs = await listRunSummaries(store, { limit: flags.limit, ...(flags.status ? { status: flags.status as RunStatus[] } : {}), ...(flags.before ? { before: flags.before } : {}) }, Date.now());
         if (flags.json) printJson(runs);
         else if (runs.length === 0) process.stdout.write('no runs\n');
-        else for (const r of runs) process.stdout.write(`${runLine(r)}\n`);
+        else process.stdout.write(`${runTable(runs).join('\n')}\n`);
         return EXIT.ok;
       } finally {
-        await engine.stop();
+        await store.close();
       }
     }),
   );
@@ -73,7 +83,7 @@ export function registerInspect(program: Command): void {
       .option('--json', 'events as JSON lines'),
   ).action(
     handler(async (id: string, flags: EngineFlags & { task?: string; attempt?: number; follow?: boolean; json?: boolean }) => {
-      const { engine, settings } = openEngine(flags);
+      const { engine, settings } = await openEngine(flags);
       try {
         const run = await engine.store.getRun(id);
         if (!run) notFound(id);
@@ -97,7 +107,7 @@ export function registerInspect(program: Command): void {
 }
 
 async function followAttemptLog(
-  engine: ReturnType<typeof openEngine>['engine'],
+  engine: Awaited<ReturnType<typeof openEngine>>['engine'],
   dataDir: string,
   runId: string,
   taskId: string,

@@ -110,14 +110,17 @@ export function registerMemory(program: Command): void {
       .option('--run <run>', "only this run's memories")
       .option('--global', 'every memory (the default)')
       .option('--top <k>', 'results at most', parsePositiveInt('--top'), 5)
+      .option('--min-relevance <r>', 'only results at least this relevant, 0–1 (env TUTTI_MEMORY_MIN_RELEVANCE; default 0.3, docs/memory.md)', parseRelevance)
       .option('--json', 'print the results as JSON'),
   ).action(
-    handler(async (query: string, flags: EngineFlags & EmbedderFlags & { run?: string; global?: boolean; top: number; json?: boolean }) => {
+    handler(async (query: string, flags: EngineFlags & EmbedderFlags & { run?: string; global?: boolean; top: number; minRelevance?: number; json?: boolean }) => {
       const scope = scopeOf(flags);
-      const results = await withPlane(flags, (plane) => plane.search(scope, query, flags.top));
+      const env = process.env.TUTTI_MEMORY_MIN_RELEVANCE;
+      const minRelevance = flags.minRelevance ?? (env ? parseRelevance(env) : undefined);
+      const results = await withPlane(flags, (plane) => plane.search(scope, query, flags.top, minRelevance === undefined ? {} : { minRelevance }));
       if (flags.json) printJson(results);
       else if (results.length === 0) process.stdout.write('no results\n');
-      else for (const r of results) process.stdout.write(`${line(r, r.score)}\n`);
+      else for (const r of results) process.stdout.write(`${line(r, r.relevance)}\n`);
       return EXIT.ok;
     }),
   );
@@ -153,4 +156,11 @@ export function registerMemory(program: Command): void {
       }
     }),
   );
+}
+
+/** A relevance threshold from the command line. @throws UsageError outside 0–1 */
+function parseRelevance(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--min-relevance must be a number from 0 to 1, got '${value}'`);
+  return n;
 }

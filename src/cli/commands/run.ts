@@ -5,7 +5,7 @@ import type { Plan, PlanInput } from '../../core/plan/schema.js';
 import type { RunView } from '../../core/run-view.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { runDetails } from '../format.js';
+import { runDetails, runLine } from '../format.js';
 import { handler, parsePositiveInt, printJson, readPlanFile, withStoreOptions } from '../io.js';
 import { attachProgress } from '../progress.js';
 import type { Engine } from '../../core/engine.js';
@@ -23,7 +23,11 @@ interface RunFlags extends EngineFlags, CodingFlags, TemplateFlags {
 }
 
 function goalPlan(goal: string, flags: RunFlags): PlanInput {
-  if (!flags.agent) throw new UsageError('a goal needs an agent: tutti run "goal" --agent NAME (or give a plan with --plan FILE)');
+  if (!flags.agent) {
+    // One bare word is a command that does not exist far more often than a goal.
+    if (!/\s/.test(goal)) throw new UsageError(`unknown command '${goal}' (tutti --help lists the commands; a goal runs with: tutti run "goal" --agent NAME)`);
+    throw new UsageError('a goal needs an agent: tutti run "goal" --agent NAME (or give a plan with --plan FILE)');
+  }
   return {
     name: goal.split('\n')[0]!.slice(0, 200),
     goal,
@@ -139,7 +143,7 @@ export function registerRun(program: Command): void {
       if (!flags.json) process.stderr.write(ids.length ? `resuming ${ids.length} run${ids.length > 1 ? 's' : ''}\n` : 'no unfinished runs\n');
       const { views, code } = await executeForeground(engine, ids, Boolean(flags.json));
       if (flags.json) printJson(views);
-      else for (const v of views) process.stdout.write(`${v.id}  ${v.status}  ${v.progress}%  ${v.name}\n`);
+      else for (const v of views) process.stdout.write(`${runLine(v)}\n`);
       return code;
     } catch (e) {
       await engine.stop().catch(() => undefined);

@@ -11,15 +11,8 @@ import { planSchema, type Plan } from './schema.js';
 /** Maximum plan text size accepted, in bytes (64 MiB). */
 export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
-/** Formats a zod path as `tasks[3].dependsOn[0]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
+export { formatPath } from './format-path.js';
+import { formatPath } from './format-path.js';
 
 /** Converts zod issues into plan issues. */
 export function zodIssues(error: z.ZodError): PlanIssue[] {

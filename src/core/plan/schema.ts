@@ -244,13 +244,11 @@ export interface LoopPolicy {
   onExhausted: 'fail' | 'approval';
 }
 
-/** Default time a run may wait for an approval before it expires: 7 days (seed 001's sessionTtlDays), ms. */
-export const DEFAULT_APPROVAL_TTL_MS = 7 * 24 * 3600 * 1000;
+export { DEFAULT_APPROVAL_TTL_MS, DEFAULT_RETRY } from './defaults.js';
 
 /** Workspace settings of a coding task. */
 export type TaskWorkspace = z.output<typeof workspaceSchema>;
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 1, backoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0.2 } };
 
 /** The JSON Schema (draft 2020-12) of the plan format, as printed by `tutti plan schema`. */
 export function planJsonSchema(): Record<string, unknown> {

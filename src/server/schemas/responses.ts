@@ -47,11 +47,15 @@ export const runSummary = z.object({
   startedAt: isoTime.nullable(),
   finishedAt: isoTime.nullable(),
   updatedAt: isoTime,
-  progress: z.number().int().min(0).max(100).describe('Finished tasks / total tasks, percent.'),
+  progress: z.number().int().min(0).max(100).describe('Tasks that ended / total tasks, percent: how far, not how well (a failed run ends at 100; `counts` gives the outcome).'),
   error: z.string().nullable(),
   workDir: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
-  counts: runCounts.describe('In lists only total, running, succeeded and failed are exact; the run view counts every status.'),
+  counts: runCounts.describe("The run's tasks by their status (exact in lists and in the run view)."),
+  interrupted: z
+    .object({ reason: z.string(), hint: z.string().describe('`resume with: tutti resume`') })
+    .nullable()
+    .describe('Set when the status says queued or running but no live engine holds the run (stale worker heartbeats): run `tutti resume`.'),
 });
 
 /**

@@ -122,6 +122,20 @@ export function failureTests(ctx: SuiteContext): void {
       expect(await taskStatuses(store, 'r1')).toEqual({ a: 'failed', b: 'skipped', c: 'succeeded' });
     });
 
+    ctx.it('a run whose every task failed or was skipped ends failed, never completed, even with continueOnFailure', async () => {
+      const { store } = ctx;
+      await withAgents(store);
+      const optional = { continueOnFailure: true };
+      await store.createRun(newRun('r1', [task('a', [], optional), task('b', [], optional), task('c', ['a'])]));
+      const started = await claim(store, T0 + 1);
+      await finish(store, T0 + 2, failureOf(startedOf(started, 'a'), T0 + 2));
+      const end = await finish(store, T0 + 3, failureOf(startedOf(started, 'b'), T0 + 3));
+      expect(brief(end.events)).toEqual(['attempt:failed:b', 'task:failed:b', 'run:failed']);
+      expect(end.events.at(-1)!.data).toEqual({ error: 'every task failed or was skipped (2 failed)', tasksFailed: 2 });
+      expect(await mustGetRun(store, 'r1')).toMatchObject({ status: 'failed', finishedAt: T0 + 3, tasksFinished: 3, tasksFailed: 2, error: 'every task failed or was skipped (2 failed)' });
+      expect(await taskStatuses(store, 'r1')).toEqual({ a: 'failed', b: 'failed', c: 'skipped' });
+    });
+
     ctx.it('an interrupted attempt hands the task back without counting a failure', async () => {
       const { store } = ctx;
       await withAgents(store);

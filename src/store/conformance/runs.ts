@@ -85,6 +85,42 @@ export function runTests(ctx: SuiteContext): void {
       expect(await ids({ before: 'r4', status: 'queued' })).toEqual(['r3', 'r1']);
     });
 
+    ctx.it('listRuns orders by creation time, not by id, with ties broken by id and a stable cursor', async () => {
+      const { store } = ctx;
+      // Ids chosen by users (--run-id) sort apart from their creation order.
+      const made: Array<[string, number]> = [['zz-custom', 1], ['aa-custom', 2], ['m1', 3], ['m2', 3], ['m0', 3], ['b-old', 0]];
+      for (const [id, at] of made) await store.createRun(newRun(id, [task('a')], { createdAt: T0 + at }));
+      const ids = async (filter?: Parameters<typeof store.listRuns>[0]) => (await store.listRuns(filter)).map((r) => r.id);
+      const all = ['m2', 'm1', 'm0', 'aa-custom', 'zz-custom', 'b-old'];
+      expect(await ids()).toEqual(all);
+      // Pages of two, each starting after the last id of the one before, cover every run once.
+      const pages: string[] = [];
+      let before: string | undefined;
+      for (;;) {
+        const page = await ids({ limit: 2, ...(before ? { before } : {}) });
+        pages.push(...page);
+        if (page.length < 2) break;
+        before = page[page.length - 1];
+      }
+      expect(pages).toEqual(all);
+      expect(await ids({ before: 'm1' })).toEqual(['m0', 'aa-custom', 'zz-custom', 'b-old']);
+      expect(await ids({ before: 'no-such-run' })).toEqual([]);
+    });
+
+    ctx.it('countTasksOfRuns counts the tasks of several runs by status', async () => {
+      const { store } = ctx;
+      await withAgents(store);
+      await store.createRun(newRun('r1', [task('a'), task('b', ['a']), task('c')]));
+      await store.createRun(newRun('r2', [task('x')], { createdAt: T0 + 1 }));
+      await claim(store, T0 + 2, { runIds: ['r1'], choose: chooseOnly(['a']) });
+      await store.cancelRun('r2', T0 + 3, 'stop');
+      const counts = await store.countTasksOfRuns(['r1', 'r2', 'nope', 'r1']);
+      expect([...counts.keys()].sort()).toEqual(['r1', 'r2']);
+      expect(counts.get('r1')).toEqual({ running: 1, pending: 1, ready: 1 });
+      expect(counts.get('r2')).toEqual({ cancelled: 1 });
+      expect((await store.countTasksOfRuns([])).size).toBe(0);
+    });
+
     ctx.it('countTasks counts a run’s tasks by status', async () => {
       const { store } = ctx;
       await withAgents(store);

@@ -358,11 +358,11 @@ export class PostgresStore implements Store {
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const statuses = filter.status === undefined ? null : typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-    const rows = await this.#read<RunRow>(`SELECT * FROM runs WHERE id < $1 AND ($2::text[] IS NULL OR status = ANY($2::text[])) ORDER BY id DESC LIMIT $3`, [
-      filter.before ?? '\uffff',
-      statuses,
-      Math.max(1, Math.min(filter.limit ?? 50, 10_000)),
-    ]);
+    // Newest first by creation time; the cursor run's (created_at, id) bounds the page (a row comparison).
+    const rows = await this.#read<RunRow>(
+      `SELECT * FROM runs WHERE ($1::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM runs WHERE id = $1)) AND ($2::text[] IS NULL OR status = ANY($2::text[])) ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [filter.before ?? null, statuses, Math.max(1, Math.min(filter.limit ?? 50, 10_000))],
+    );
     return rows.map(toRun);
   }
 
@@ -378,6 +378,20 @@ export class PostgresStore implements Store {
   async countTasks(runId: string): Promise<Partial<Record<TaskStatus, number>>> {
     const rows = await this.#read<{ status: TaskStatus; n: number }>(`SELECT status, count(*) AS n FROM tasks WHERE run_id = $1 GROUP BY status`, [runId]);
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async countTasksOfRuns(runIds: readonly string[]): Promise<Map<string, Partial<Record<TaskStatus, number>>>> {
+    const ids = [...new Set(runIds)];
+    const out = new Map<string, Partial<Record<TaskStatus, number>>>();
+    if (!ids.length) return out;
+    const known = await this.#read<{ id: string }>(`SELECT id FROM runs WHERE id = ANY($1::text[])`, [ids]);
+    for (const { id } of known) out.set(id, {});
+    const rows = await this.#read<{ run_id: string; status: TaskStatus; n: number }>(
+      `SELECT run_id, status, count(*)::int AS n FROM tasks WHERE run_id = ANY($1::text[]) GROUP BY run_id, status`,
+      [ids],
+    );
+    for (const r of rows) out.get(r.run_id)![r.status] = Number(r.n);
+    return out;
   }
 
   async listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]> {

@@ -13,7 +13,9 @@ import type { PoolClient } from 'pg';
 import { TuttiError } from '../../core/errors.js';
 import type { MemoryHit, MemoryKind, MemoryListFilter, MemoryModelInfo, MemoryProvenance, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import { TopK, dotAt, fromBlob, toBlob } from '../sqlite/vectors.js';
+import { queryWords } from '../memory-terms.js';
 import { query } from './tx.js';
+
 
 type Conn = Pick<PoolClient, 'query'>;
 
@@ -153,14 +155,9 @@ export async function deleteMemories(c: Conn, target: { runId: string } | { ids:
   return rows.length;
 }
 
-const STOP_WORDS = new Set(
-  'a an and are as at be but by can do does for from has have how i if in into is it its of on or our should so than that the their them then there these they this to was we were what when where which while who why will with would you your'.split(' '),
-);
-
 /** The tsquery text for free text: its words (letters and digits, lowercased, stop words dropped, at most 32) joined by OR; null when none is left. */
 export function tsQuery(text: string): string | null {
-  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP_WORDS.has(w));
-  const unique = [...new Set(words)].slice(0, 32);
+  const unique = queryWords(text);
   return unique.length ? unique.join(' | ') : null;
 }
 

@@ -266,5 +266,7 @@ ALTER TABLE agents ADD COLUMN run_id TEXT COLLATE "C";
 CREATE INDEX agents_by_run ON agents (run_id) WHERE run_id IS NOT NULL;
 `,
   },
+  // Lists sort by creation time, newest first (ties by id).
+  { version: 4, name: 'runs_by_created', sql: `CREATE INDEX runs_by_created ON runs (created_at, id);` },
 ];
 

@@ -6,7 +6,8 @@
  */
 import type { AttemptError, AttemptRecord, RunStatus } from '../../core/model.js';
 import { isTerminalRunStatus } from '../../core/model.js';
-import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/schema.js';
+import { endedRunOutcome } from '../../core/run-outcome.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/defaults.js';
 import { rateLimitedUntil, retryAt } from '../../core/scheduler/retry.js';
 import { decodeSpec, fromJsonList, toJson, toJsonList } from '../codec.js';
 import type { AttemptFinish, FinishOutcome } from '../types.js';
@@ -70,7 +71,7 @@ async function succeeded(tx: PgTx, run: RunStateRow, id: string, children: Child
   for (const r of children) {
     if (r.status === 'ready' && r.pending_deps === 0) await becameReady(tx, run, r.seq, r.id, r.kind, r.kind === 'approval' ? messageOf(r.spec) : undefined);
   }
-  completeIfDone(tx, run);
+  await completeIfDone(tx, run);
 }
 
 function messageOf(spec: string): string | undefined {
@@ -82,13 +83,24 @@ export async function approvalMessage(tx: PgTx, runId: string, seq: number): Pro
   return row ? messageOf(row.spec) : undefined;
 }
 
-export function completeIfDone(tx: PgTx, run: RunStateRow): void {
+/**
+ * Ends the run once every task has ended: `completed`, or `failed` when tasks failed and none
+ * succeeded ({@link endedRunOutcome}; the succeeded tasks are counted only when some failed).
+ */
+export async function completeIfDone(tx: PgTx, run: RunStateRow): Promise<void> {
   if (run.tasks_finished < run.tasks_total || isTerminalRunStatus(run.status)) return;
-  run.status = 'completed';
+  const succeeded = run.tasks_failed > 0
+    ? Number((await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE run_id = $1 AND status = 'succeeded'`, [run.id]))?.n ?? 0)
+    : run.tasks_finished;
+  const outcome = endedRunOutcome(run.tasks_failed, succeeded);
+  run.status = outcome.status;
   run.finished_at = tx.now;
   run.expires_at = null;
   if (run.started_at === null) run.started_at = tx.now;
-  tx.emit(run, { type: 'run:completed', data: { tasksFailed: run.tasks_failed } });
+  if (outcome.status === 'failed') {
+    run.error = outcome.error;
+    tx.emit(run, { type: 'run:failed', data: { error: outcome.error, tasksFailed: run.tasks_failed } });
+  } else tx.emit(run, { type: 'run:completed', data: { tasksFailed: run.tasks_failed } });
 }
 
 export async function endRun(tx: PgTx, run: RunStateRow, status: Extract<RunStatus, 'failed' | 'cancelled' | 'expired'>, message: string, taskId?: string): Promise<void> {
@@ -368,7 +380,7 @@ async function failTask(tx: PgTx, run: RunStateRow, task: FinishTaskRow, agentId
   tx.emit(run, { type: 'task:failed', taskId: task.id, data: { error: message.slice(0, 1000) } });
   await skipDependants(tx, run, task.seq, task.id);
   if (!spec.continueOnFailure) await endRun(tx, run, 'failed', `task '${task.id}' failed: ${message}`.slice(0, 2000), task.id);
-  else completeIfDone(tx, run);
+  else await completeIfDone(tx, run);
   return [];
 }
 

@@ -5,7 +5,8 @@
  */
 import type { AttemptRecord, RunStatus } from '../../core/model.js';
 import { isTerminalRunStatus } from '../../core/model.js';
-import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/schema.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../../core/plan/defaults.js';
+import { endedRunOutcome } from '../../core/run-outcome.js';
 import { toAttempt, type AttemptRow, type RunStateRow } from './rows.js';
 import type { Tx } from './tx.js';
 
@@ -74,13 +75,22 @@ export function approvalMessage(tx: Tx, runId: string, seq: number): string | un
   return (JSON.parse(json) as { approval?: { message?: string } }).approval?.message;
 }
 
+/**
+ * Ends the run once every task has ended: `completed`, or `failed` when tasks failed and none
+ * succeeded ({@link endedRunOutcome}; the succeeded tasks are counted only when some failed).
+ */
 export function completeIfDone(tx: Tx, run: RunStateRow): void {
   if (run.tasks_finished < run.tasks_total || isTerminalRunStatus(run.status)) return;
-  run.status = 'completed';
+  const succeeded = run.tasks_failed > 0 ? (tx.s.succeededOfRun.pluck().get(run.id) as number) : run.tasks_finished;
+  const outcome = endedRunOutcome(run.tasks_failed, succeeded);
+  run.status = outcome.status;
   run.finished_at = tx.now;
   run.expires_at = null;
   if (run.started_at === null) run.started_at = tx.now;
-  tx.emit(run, { type: 'run:completed', data: { tasksFailed: run.tasks_failed } });
+  if (outcome.status === 'failed') {
+    run.error = outcome.error;
+    tx.emit(run, { type: 'run:failed', data: { error: outcome.error, tasksFailed: run.tasks_failed } });
+  } else tx.emit(run, { type: 'run:completed', data: { tasksFailed: run.tasks_failed } });
 }
 
 /** Ends a run as failed, cancelled or expired: open tasks that are not running are cancelled. */

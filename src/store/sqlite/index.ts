@@ -245,16 +245,20 @@ export class SqliteStore implements Store {
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const statuses = filter.status === undefined ? [] : typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-    const key = statuses.join(',');
+    const key = `${filter.before === undefined ? '' : 'before:'}${statuses.join(',')}`;
     void this.#stmts; // checks the schema version first
     let stmt = this.#listRunsCache.get(key);
     if (!stmt) {
-      const where = statuses.length ? `AND status IN (${statuses.map(() => '?').join(', ')})` : '';
-      stmt = this.#database.prepare(`SELECT * FROM runs WHERE id < ? ${where} ORDER BY id DESC LIMIT +?`);
+      // Newest first by creation time; the cursor run's (created_at, id) bounds the page (a row-value comparison).
+      const conditions = [
+        ...(filter.before === undefined ? [] : ['(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)']),
+        ...(statuses.length ? [`status IN (${statuses.map(() => '?').join(', ')})`] : []),
+      ];
+      stmt = this.#database.prepare(`SELECT * FROM runs ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`);
       this.#listRunsCache.set(key, stmt);
     }
-    const rows = stmt.all(filter.before ?? '\uffff', ...statuses, Math.max(1, Math.min(filter.limit ?? 50, 10_000))) as RunRow[];
-    return rows.map(toRun);
+    const args = [...(filter.before === undefined ? [] : [filter.before]), ...statuses, Math.max(1, Math.min(filter.limit ?? 50, 10_000))];
+    return (stmt.all(...args) as RunRow[]).map(toRun);
   }
 
   async listTasks(runId: string): Promise<TaskRecord[]> {
@@ -269,6 +273,13 @@ export class SqliteStore implements Store {
   async countTasks(runId: string): Promise<Partial<Record<TaskStatus, number>>> {
     const rows = this.#stmts.taskCounts.all(runId) as Array<{ status: TaskStatus; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async countTasksOfRuns(runIds: readonly string[]): Promise<Map<string, Partial<Record<TaskStatus, number>>>> {
+    const out = new Map<string, Partial<Record<TaskStatus, number>>>();
+    const exists = this.#stmts.runById;
+    for (const id of new Set(runIds)) if (exists.get(id) !== undefined) out.set(id, await this.countTasks(id));
+    return out;
   }
 
   async listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]> {

@@ -6,7 +6,9 @@
 import type Database from 'better-sqlite3';
 import { TuttiError } from '../../core/errors.js';
 import type { MemoryHit, MemoryKind, MemoryListFilter, MemoryModelInfo, MemoryProvenance, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
+import { queryWords } from '../memory-terms.js';
 import { indexAdd, indexRemove, indexSearch } from './memory-index.js';
+
 
 interface MemoryRow {
   seq: number;
@@ -209,18 +211,12 @@ export function deleteMemories(db: Database.Database, target: { runId: string } 
     .immediate();
 }
 
-/** Words too common to help a match (they would only slow BM25 down). */
-const STOP_WORDS = new Set(
-  'a an and are as at be but by can do does for from has have how i if in into is it its of on or our should so than that the their them then there these they this to was we were what when where which while who why will with would you your'.split(' '),
-);
-
 /**
  * The FTS5 query for free text: its words (letters and digits, lowercased, stop words dropped,
  * at most 32), each quoted, joined by OR. Null when no word is left.
  */
 export function ftsQuery(text: string): string | null {
-  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP_WORDS.has(w));
-  const unique = [...new Set(words)].slice(0, 32);
+  const unique = queryWords(text);
   return unique.length ? unique.map((w) => `"${w}"`).join(' OR ') : null;
 }
 

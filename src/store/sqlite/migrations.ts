@@ -227,4 +227,11 @@ ALTER TABLE agents ADD COLUMN run_id TEXT;
 CREATE INDEX agents_by_run ON agents (run_id) WHERE run_id IS NOT NULL;
 `,
   },
+  {
+    // Lists sort by creation time, newest first (ties by id): the cursor's
+    // row-value comparison and the order read this index.
+    version: 6,
+    name: 'runs_by_created',
+    sql: `CREATE INDEX runs_by_created ON runs (created_at, id);`,
+  },
 ];

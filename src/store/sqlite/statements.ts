@@ -69,6 +69,7 @@ const SQL = {
   // Read raw (arrays): see TASK_COLUMNS.
   tasksOfRun: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY seq`,
   taskCounts: `SELECT status, COUNT(*) AS n FROM tasks WHERE run_id = ? GROUP BY status`,
+  succeededOfRun: `SELECT COUNT(*) FROM tasks WHERE run_id = ? AND status = 'succeeded'`,
   children: `SELECT child FROM task_edges WHERE run_id = ? AND parent = ?`,
   readyAll: `SELECT ${CANDIDATE} FROM tasks WHERE status = 'ready' AND ready_at <= ?
              ORDER BY run_priority DESC, priority DESC, ready_at, run_id, seq LIMIT +? OFFSET +?`,

@@ -1,5 +1,5 @@
-/** The run's event log and live agent output, newest at the bottom. */
-import { useEffect, useRef } from 'react';
+/** The run's event log and live agent output, newest at the bottom; it follows new lines unless scrolled up. */
+import { useFollowScroll } from '../follow';
 
 export interface LogLine {
   key: string;
@@ -10,22 +10,9 @@ export interface LogLine {
 }
 
 export function LiveLog({ lines }: { lines: LogLine[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  useEffect(() => {
-    const el = ref.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [lines]);
+  const { ref, onScroll } = useFollowScroll<HTMLDivElement>(lines);
   return (
-    <div
-      className="livelog"
-      data-testid="live-log"
-      ref={ref}
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 30;
-      }}
-    >
+    <div className="livelog" data-testid="live-log" ref={ref} onScroll={onScroll}>
       {lines.map((l) => (
         <div key={l.key} className={`line ${l.kind} ${l.level}`}>
           <span className="ts">{new Date(l.ts).toLocaleTimeString()}</span> {l.text}

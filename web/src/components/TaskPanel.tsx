@@ -1,9 +1,16 @@
-/** The selected task: status, why it waits, its attempts, and the live tail of an attempt's log. */
+/** The selected task: status, why it waits, its attempts, and the live tail of an attempt's log (following new output unless scrolled up). */
 import { useEffect, useState } from 'react';
 import { api } from '../api';
+import { useFollowScroll } from '../follow';
 import { describeBlocked, duration, time } from '../format';
 import type { LogChunk, TaskView } from '../types';
+import { reviewHref } from '../pages/ReviewPage';
 import { StatusBadge } from './StatusBadge';
+
+/** A coding attempt that recorded commits (its output names the attempt's ref). */
+function hasCommits(output: unknown): boolean {
+  return typeof output === 'object' && output !== null && typeof (output as { attemptRef?: unknown }).attemptRef === 'string';
+}
 
 const MAX_LOG_CHARS = 200_000;
 
@@ -34,8 +41,9 @@ function LogTail({ runId, taskId, attempt, running }: { runId: string; taskId: s
       if (timer) clearTimeout(timer);
     };
   }, [runId, taskId, attempt, running]);
+  const { ref, onScroll } = useFollowScroll<HTMLPreElement>(text);
   return (
-    <pre className="log" data-testid="task-log">
+    <pre className="log" data-testid="task-log" ref={ref} onScroll={onScroll}>
       {text || (running ? '(no output yet)' : '(no output logged; in-process drivers stream their lines to the live log)')}
     </pre>
   );
@@ -94,6 +102,18 @@ export function TaskPanel({ runId, task }: { runId: string; task: TaskView | und
         </p>
       )}
       {current?.summary && <p className="muted">{current.summary}</p>}
+      {current && hasCommits(current.output) && (
+        <p>
+          <a className="review-link" data-testid="review-link" href={reviewHref(runId, task.id, current.n)}>
+            Review attempt #{current.n}: diff, transcript, cost →
+          </a>
+        </p>
+      )}
+      {current?.usage && (current.usage.costUsd !== undefined || current.usage.inputTokens !== undefined) && (
+        <p className="muted" data-testid="attempt-usage">
+          {(current.usage.inputTokens ?? 0) + (current.usage.outputTokens ?? 0)} tokens{current.usage.costUsd !== undefined ? ` · $${current.usage.costUsd.toFixed(4)}` : ''}
+        </p>
+      )}
       {shown !== null && <LogTail runId={runId} taskId={task.id} attempt={shown} running={current?.status === 'running'} />}
     </aside>
   );

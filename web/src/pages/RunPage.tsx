@@ -4,12 +4,14 @@ import { api, followStream } from '../api';
 import { ApprovalPanel } from '../components/ApprovalPanel';
 import { Artifacts } from '../components/Artifacts';
 import { Dag } from '../components/Dag';
+import { BudgetLine, spentText } from '../components/review/Cost';
 import { LiveLog, type LogLine } from '../components/LiveLog';
+import { OutcomeBar, outcomeText, shownStatus } from '../components/Outcome';
 import { StatusBadge } from '../components/StatusBadge';
 import { TaskPanel } from '../components/TaskPanel';
 import { duration } from '../format';
 import { useResource } from '../hooks';
-import { TERMINAL_RUN, type Artifact, type EventRecord, type RunView } from '../types';
+import { TERMINAL_RUN, type Artifact, type EventRecord, type RunReview, type RunView } from '../types';
 
 const MAX_LINES = 2000;
 
@@ -33,6 +35,7 @@ export function RunPage({ runId }: { runId: string }) {
   const base = `/api/v1/runs/${encodeURIComponent(runId)}`;
   const run = useResource((signal) => api<RunView>(base, { signal }), [runId]);
   const artifacts = useResource((signal) => api<{ artifacts: Artifact[] }>(`${base}/artifacts`, { signal }), [runId], 0, 1000);
+  const review = useResource((signal) => api<RunReview>(`${base}/review`, { signal }), [runId], 0, 1000);
   const [selected, setSelected] = useState<string | null>(null);
   const [lines, setLines] = useState<LogLine[]>([]);
   const [live, setLive] = useState(false);
@@ -49,7 +52,10 @@ export function RunPage({ runId }: { runId: string }) {
         onEvent: (e) => {
           push({ ts: e.ts, kind: 'event', text: eventText(e), level: levelOf(e.type) });
           run.refresh();
-          if (e.type.startsWith('attempt:') || e.type.startsWith('run:')) artifacts.refresh();
+          if (e.type.startsWith('attempt:') || e.type.startsWith('run:')) {
+            artifacts.refresh();
+            review.refresh();
+          }
         },
         onOutput: (o) => push({ ts: Date.now(), kind: 'output', text: `[${o.taskId}#${o.attempt}] ${o.text}`, level: o.stream === 'stderr' ? 'warn' : 'info' }),
         onStatus: (on) => {
@@ -60,7 +66,7 @@ export function RunPage({ runId }: { runId: string }) {
       c.signal,
     );
     return () => c.abort();
-  }, [base, run.refresh, artifacts.refresh]);
+  }, [base, run.refresh, artifacts.refresh, review.refresh]);
 
   const v = run.data;
   if (!v) return <section>{run.error ? <p className="error">{run.error}</p> : <p className="muted">Loading…</p>}</section>;
@@ -74,7 +80,7 @@ export function RunPage({ runId }: { runId: string }) {
     <section className="run-page">
       <div className="page-head">
         <h1>{v.name || v.id}</h1>
-        <StatusBadge status={v.status} />
+        <StatusBadge status={shownStatus(v)} />
         <span className="muted mono" data-testid="run-id">
           {v.id}
         </span>
@@ -85,20 +91,29 @@ export function RunPage({ runId }: { runId: string }) {
           </button>
         )}
       </div>
-      <div className="run-summary" data-testid="run-status" data-status={v.status}>
-        <div className="progress big">
-          <div style={{ width: `${v.progress}%` }} />
-        </div>
-        <span>{v.progress}%</span>
-        <span>
-          {v.counts.succeeded}/{v.counts.total} succeeded
+      <div className="run-summary" data-testid="run-status" data-status={v.status} data-shown={shownStatus(v)}>
+        <OutcomeBar counts={v.counts} big />
+        <span data-testid="run-outcome" className={v.counts.failed > 0 ? 'error' : undefined}>
+          {outcomeText(v.counts)}
         </span>
-        {v.counts.running > 0 && <span>{v.counts.running} running</span>}
-        {v.counts.failed > 0 && <span className="error">{v.counts.failed} failed</span>}
-        {v.counts.blocked > 0 && <span className="warn">{v.counts.blocked} blocked</span>}
-        <span className="muted">{duration(v.startedAt ?? v.createdAt, v.finishedAt)}</span>
+        <span className="muted">{duration(v.startedAt ?? v.createdAt, v.finishedAt ?? (v.interrupted ? v.updatedAt : null))}</span>
         {v.error && <span className="error">{v.error}</span>}
       </div>
+      {review.data && (review.data.spent.tokens > 0 || review.data.spent.costUsd !== null) && (
+        <div className="cost-box" data-testid="run-cost">
+          <div>
+            Spent: <b>{spentText(review.data.spent)}</b>
+          </div>
+          {review.data.budgets.map((b) => (
+            <BudgetLine key={`${b.scope}:${b.taskId ?? b.agentId}`} budget={b} />
+          ))}
+        </div>
+      )}
+      {v.interrupted && (
+        <p className="interrupted-note" data-testid="run-interrupted">
+          Interrupted: {v.interrupted.reason}. Resume with: <code>tutti resume</code>
+        </p>
+      )}
       {v.approvals.length > 0 && <ApprovalPanel runId={v.id} approvals={v.approvals} tasks={v.tasks} onDone={run.refresh} />}
       <div className="run-body">
         <Dag tasks={v.tasks} selected={selected} onSelect={setSelected} />

@@ -1,6 +1,7 @@
-/** Runs, newest first: status filters with live counts, pages, and a form to start a run from a plan. */
+/** Runs, newest first (by creation time): status filters with live counts, pages, and a form to start a run from a plan. */
 import { useEffect, useState } from 'react';
 import { api, followStream } from '../api';
+import { OutcomeBar, outcomeText, shownStatus } from '../components/Outcome';
 import { StatusBadge } from '../components/StatusBadge';
 import { duration, time } from '../format';
 import { useResource } from '../hooks';
@@ -72,8 +73,7 @@ export function RunsPage() {
           <tr>
             <th>Run</th>
             <th>Status</th>
-            <th>Progress</th>
-            <th>Tasks</th>
+            <th>Outcome</th>
             <th>Created</th>
             <th>Duration</th>
           </tr>
@@ -85,26 +85,21 @@ export function RunsPage() {
                 <a href={`#/runs/${encodeURIComponent(r.id)}`}>{r.name || r.id}</a>
                 <div className="muted mono">{r.id}</div>
               </td>
-              <td>
-                <StatusBadge status={r.status} />
+              <td title={r.interrupted ? `${r.interrupted.reason}; ${r.interrupted.hint}` : undefined}>
+                <StatusBadge status={shownStatus(r)} />
+                {r.interrupted && <div className="muted small-note">{r.interrupted.hint}</div>}
               </td>
-              <td>
-                <div className="progress">
-                  <div style={{ width: `${r.progress}%` }} />
-                </div>
-                {r.progress}%
-              </td>
-              <td>
-                {r.counts.total}
-                {r.counts.failed > 0 && <span className="error"> · {r.counts.failed} failed</span>}
+              <td data-testid={`run-outcome-${r.id}`}>
+                <OutcomeBar counts={r.counts} />
+                <span className={r.counts.failed > 0 ? 'error' : undefined}>{outcomeText(r.counts)}</span>
               </td>
               <td>{time(r.createdAt)}</td>
               <td>{duration(r.startedAt ?? r.createdAt, r.finishedAt)}</td>
             </tr>
           ))}
           {page.data && runs.length === 0 && (
-            <tr>
-              <td colSpan={6} className="muted">
+            <tr data-testid="runs-empty">
+              <td colSpan={5} className="muted">
                 No runs{filter === 'all' ? '' : ` ${filter.replace('_', ' ')}`}.
               </td>
             </tr>
