@@ -35,7 +35,7 @@ describe('llm agents in an engine', () => {
     engine.on('task:blocked', (e) => blocked.push(e.data.reason));
     const v = await engine.run({ tasks: [{ id: 't', agent: 'writer', prompt: 'go' }] });
     expect(v.status).toBe('completed');
-    expect(blocked).toEqual([{ kind: 'rate_limited', until: expect.any(Number), agentId: 'writer' }]);
+    expect(blocked).toEqual([{ kind: 'rate_limited', until: expect.any(Number), agentId: 'writer', message: expect.stringContaining('HTTP 429') }]);
     expect(v.tasks[0]!.attempts.map((a) => [a.status, a.error?.kind ?? null])).toEqual([
       ['failed', 'rate_limited'],
       ['succeeded', null],

@@ -56,7 +56,6 @@ describe('tutti run --template', () => {
       [['run', '--template', './greet.yaml', 'x'], /missing parameter word/],
       [['run', '--template', './missing.yaml', 'x'], /cannot read template .*missing.yaml: no such file/],
       [['run', '--template', 'dev-team', 'x', '--param', 'maxIterations=zero'], /maxIterations/],
-      [['run', '--template', 'dev-team', 'x'], /no agent can run task 'pm'/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args, { dataDir: dir });
@@ -64,5 +63,21 @@ describe('tutti run --template', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  it('a template whose roles have no agent says which, and prints the agents to add', async () => {
+    const r = await runCli(['run', '--template', 'dev-team', 'build a greeter'], { dataDir: tempDir() });
+    expect(r.code).toBe(2);
+    const [first, ...hint] = r.stderr.trim().split('\n');
+    expect(first).toBe("tutti: no agent can play the dev-team template's roles: pm (capabilities [pm]), architect (capabilities [architect]), engineer (capabilities [code])");
+    const snippet = hint.join('\n');
+    expect(snippet).toContain('agents:\n  - id: pm\n    driver: coding');
+    expect(snippet).toContain('    capabilities: [architect]');
+    expect(snippet).toContain('  - id: engineer\n    driver: coding          # or llm (an HTTP model), exec (a command)\n    capabilities: [code]');
+    // The snippet is a config that makes the plan valid.
+    const config = join(tempDir(), 'tutti.config.yaml');
+    writeFileSync(config, `${snippet.slice(snippet.indexOf('agents:'), snippet.lastIndexOf('\n\n'))}\n`);
+    const ok = await runCli(['plan', 'validate', '--config', config, '-'], { dataDir: tempDir(), input: JSON.stringify({ agents: [], tasks: [{ id: 'x', agent: { capabilities: ['architect'] }, prompt: 'p' }] }) });
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });

@@ -82,7 +82,7 @@ export function missingRolesError(plan: Plan, e: unknown, template: string): Usa
       const t = plan.tasks.find((x) => x.id === id);
       const sel = t?.agent;
       const caps = typeof sel === 'object' && sel && 'capabilities' in sel && Array.isArray(sel.capabilities) ? sel.capabilities : [];
-      const name = typeof sel === 'string' ? sel : (caps[0] ?? id);
+      const name = typeof sel === 'string' ? sel : id;
       if (!roles.has(name)) roles.set(name, caps.length ? caps : [name]);
     }
   }

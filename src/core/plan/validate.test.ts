@@ -50,7 +50,7 @@ describe('normalisePlan', () => {
   it('keeps plan-level fields', () => {
     const v = normalisePlan(plan({ priority: 7, concurrency: 3, metadata: { team: 'x' }, agents: [{ id: 'bot', driver: 'exec' }], tasks: [{ id: 'a' }] }));
     expect(v).toMatchObject({ priority: 7, concurrency: 3, metadata: { team: 'x' } });
-    expect(v.agents).toEqual([{ id: 'bot', driver: 'exec', capabilities: [], priority: 0, status: 'active', config: {} }]);
+    expect(v.agents).toEqual([{ id: 'bot', driver: 'exec', capabilities: [], priority: 0, status: 'active', config: {}, scope: 'global' }]);
   });
 });
 
