@@ -79,7 +79,7 @@ export function withCodingOptions(cmd: Command): Command {
     .option('--forbid-path <glob>', 'the agent must not change matching files (repeatable)', collect)
     .option('--setup <cmd>', 'command run once in a new worktree before the agent (e.g. "npm ci")')
     .option('--budget-usd <usd>', 'most USD the run may spend (reserved per attempt before dispatch)', parseBudgetUsd)
-    .option('--budget-tokens <n>', 'most tokens (input + output) the run may use', parsePositiveInt('--budget-tokens'))
+    .option('--budget-tokens <n>', 'most tokens the run may use (new input + cache writes + output; cache reads are not counted)', parsePositiveInt('--budget-tokens'))
     .option('--budget-ms <ms>', 'most agent wall time of the run, ms (each attempt from dispatch to its end, summed)', parsePositiveInt('--budget-ms'));
 }
 

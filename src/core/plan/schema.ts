@@ -100,7 +100,7 @@ export const taskInputSchema = z
     budget: z
       .strictObject({
         usd: z.number().positive().optional().describe('USD the task’s attempts may spend together.'),
-        tokens: z.number().int().positive().optional().describe('Tokens (input + output) the task’s attempts may use together.'),
+        tokens: z.number().int().positive().optional().describe('Tokens the task’s attempts may use together: new input + cache writes + output (cache reads are not counted).'),
         wallMs: z.number().int().positive().optional().describe('Agent wall time of all attempts, ms.'),
         softFraction: z.number().gt(0).max(1).optional().describe('Fraction of a limit that emits the soft-limit line. Default 0.8.'),
       })
@@ -222,7 +222,7 @@ export interface TaskSpec {
 export interface TaskBudget {
   /** USD. */
   usd?: number;
-  /** Input + output tokens. */
+  /** Tokens: new input + cache writes + output (cache reads are not counted). */
   tokens?: number;
   /** Agent wall time, ms. */
   wallMs?: number;

@@ -28,7 +28,7 @@ const spent = z.object({
   outputTokens: z.number(),
   cacheReadTokens: z.number(),
   cacheWriteTokens: z.number(),
-  tokens: z.number().describe('Input + output tokens (what budgets count).'),
+  tokens: z.number().describe('What token budgets count: new input + cache writes + output (cache reads are not counted).'),
   costUsd: z.number().nullable().describe('USD; null when no attempt reported a cost.'),
   wallMs: z.number().describe('Attempt wall time, ms.'),
 });

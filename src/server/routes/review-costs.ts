@@ -2,14 +2,15 @@
  * Tokens, cost and time a run's attempts spent, per attempt, task and run, against the budgets
  * that bound them: a task's own `budget` (plan), else its coding agent's `config.budget` (which
  * all of the run's attempts by that agent share). Read-only sums of what the attempts reported.
- * Limits: a run's own agents (`scope: run`, e.g. those `--agent-cli` makes) are removed from the
- * registry when the run ends, so their budgets are known only while the run lives.
+ * A run's own agents (`scope: run`, e.g. those `--agent-cli` makes) are removed from the registry
+ * when the run ends: their budget is then read from what their attempts recorded (`output.budget`).
  */
 import type { AgentRecord } from '../../agents/types.js';
 import type { AttemptRecord, TaskRecord } from '../../core/model.js';
+import { usageTokens } from '../../agents/drivers/cli/budget.js';
 import type { MergeEntry } from '../../store/coordination-types.js';
 
-/** What was spent. Tokens as the CLIs report them; `tokens` = input + output (what budgets count). */
+/** What was spent. Tokens as the CLIs report them; `tokens` = what token budgets count (new input + cache writes + output, `usageTokens`). */
 export interface Spent {
   inputTokens: number;
   outputTokens: number;
@@ -22,7 +23,7 @@ export interface Spent {
   wallMs: number;
 }
 
-/** Budget limits: USD, tokens (input + output), wall ms. */
+/** Budget limits: USD, tokens (new input + cache writes + output), wall ms. */
 export interface Limits {
   usd?: number;
   tokens?: number;
@@ -101,7 +102,7 @@ export function spentOf(attempts: readonly AttemptRecord[], now: number): Spent 
     if (typeof u.costUsd === 'number') s.costUsd = (s.costUsd ?? 0) + u.costUsd;
     s.wallMs += Math.max(0, (a.finishedAt ?? now) - a.startedAt);
   }
-  s.tokens = s.inputTokens + s.outputTokens;
+  s.tokens = usageTokens({ inputTokens: s.inputTokens, cacheWriteTokens: s.cacheWriteTokens, outputTokens: s.outputTokens });
   return s;
 }
 
@@ -123,7 +124,8 @@ export function reviewOf(
   for (const a of attempts) (byTask.get(a.taskId) ?? byTask.set(a.taskId, []).get(a.taskId)!).push(a);
   const agentBudgets = new Map<string, BudgetView>();
   const agentBudget = (agentId: string): BudgetView | null => {
-    const limits = limitsOf((agentsById.get(agentId)?.config as Record<string, unknown> | undefined)?.budget);
+    const recorded = attempts.filter((a) => a.agentId === agentId).map((a) => (a.output as { budget?: { scope?: string; limits?: unknown } } | null)?.budget).find((b) => b?.scope === 'agent');
+    const limits = limitsOf((agentsById.get(agentId)?.config as Record<string, unknown> | undefined)?.budget) ?? limitsOf(recorded?.limits);
     if (!limits) return null;
     let b = agentBudgets.get(agentId);
     if (!b) agentBudgets.set(agentId, (b = { scope: 'agent', agentId, limits, spent: spentOf(attempts.filter((a) => a.agentId === agentId), now) }));

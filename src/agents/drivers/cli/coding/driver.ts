@@ -128,7 +128,7 @@ async function executeCoding(ctx: AttemptContext, signal: AbortSignal, opts: Res
   });
   if (r === null) return { status: 'cancelled', output: out };
   if (r.exhausted) return { status: 'failed', error: { kind: 'budget_exhausted', message: r.message, retryable: false }, output: out };
-  out.budget = { share: r.share, soft };
+  out.budget = { share: r.share, soft, limits: { ...(limits.usd !== undefined ? { usd: limits.usd } : {}), ...(limits.tokens !== undefined ? { tokens: limits.tokens } : {}), ...(limits.wallMs !== undefined ? { wallMs: limits.wallMs } : {}) }, scope: ctx.task.budget ? 'task' : 'agent' };
   const meter: { grant: BudgetGrant; used: Usage } = { grant: r, used: {} };
   try {
     return await codingAttempt(ctx, signal, opts, config, out, meter);

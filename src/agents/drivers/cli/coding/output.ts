@@ -52,8 +52,12 @@ export interface CodingOutput {
   boundary?: { changes: Array<{ tree: string; path: string | null; what: string }>; evidence: string };
   /** Why the worktree was kept, when it was. */
   worktreeKept?: string;
-  /** With a budget: the share this attempt reserved and the soft-limit lines it emitted. */
-  budget?: { share: BudgetAmounts; soft: string[] };
+  /**
+   * With a budget: the share this attempt reserved, the soft-limit lines it emitted, and the budget
+   * itself (its limits, and whose account: the task's own, or its agent's for the run) — kept here
+   * because a run's own agents (`--agent-cli`) are removed with their config once the run ended.
+   */
+  budget?: { share: BudgetAmounts; soft: string[]; limits: BudgetAmounts; scope: 'task' | 'agent' };
   /** Marks the JSON line the engine appends to feedback (stripped from prompts). */
   tutti: 'coding-attempt';
 }
