@@ -10,7 +10,7 @@
  * `allowedPaths`, `forbiddenPaths`, `validate`, `workspace` (docs/coding-agents.md). A failed
  * attempt's error message carries what the next iteration needs (the failing command's output).
  */
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { errorMessage } from '../../../../core/errors.js';
 import type { AttemptError, Usage } from '../../../../core/model.js';
@@ -87,13 +87,19 @@ export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
     async execute(ctx, signal) {
       // Marked at work before its worktree even exists, so no other attempt's boundary check
       // ever takes this worktree for an idle one.
-      const dir = worktreePath(options.dataDir, ctx.runId, ctx.taskId);
-      mkdirSync(dirname(dir), { recursive: true });
-      markActive(dir, ctx.idempotencyKey);
+      const dir = ctx.task.workspace?.worktree === false ? null : worktreePath(options.dataDir, ctx.runId, ctx.taskId);
+      if (dir) {
+        mkdirSync(dirname(dir), { recursive: true });
+        markActive(dir, ctx.idempotencyKey);
+      }
       try {
         return await executeCoding(ctx, signal, { ...options, killGraceMs: graceDefault, baseEnv }, ledger);
       } finally {
-        clearActive(dir);
+        if (dir) {
+          clearActive(dir);
+          // The run's folder of worktrees, when this attempt left it empty.
+          rmdirQuietly(dirname(dir));
+        }
         await killStragglers(ctx.idempotencyKey);
       }
     },
@@ -295,6 +301,11 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
   out.commits = commits.slice(-100).map((c) => ({ sha: c.sha, subject: c.subject }));
   out.changedFiles = touched.slice(0, 200);
   if (commits.length) info(`committed ${commits.length} commit${commits.length > 1 ? 's' : ''} (${touched.length} file${touched.length === 1 ? '' : 's'} changed)`);
+  // A merge of the target left unresolved (the agent stopped, or never started): its state is kept
+  // at the attempt's ref, and the branch goes back to before the merge, so the next attempt merges
+  // again and is told about the conflict.
+  const unresolved = start.conflict ? filesWithMarkers(ws.dir, start.conflict.files) : [];
+  if (unresolved.length && (step.cancelled || step.noAgent)) await rewindBranch(ws.dir, start.base, out.attemptRef!, ws.copied);
   if (step.cancelled) return finish({ status: 'cancelled', output: out, ...agentResult });
   if (step.noAgent) return finish(fail(step.error!, agentResult));
 
@@ -307,10 +318,10 @@ async function codingAttempt(ctx: AttemptContext, signal: AbortSignal, opts: Res
     return finish(fail({ kind: 'boundary_violation', message: `the agent changed files outside its worktree ${ws.dir}: ${list}${outside.length > 10 ? ` and ${outside.length - 10} more` : ''}; nothing was merged (evidence: ${evidence})`, retryable: false }, agentResult));
   }
 
-  // 7. A conflict the agent had to resolve must be resolved.
-  if (start.conflict) {
-    const left = filesWithMarkers(ws.dir, start.conflict.files);
-    if (left.length) return finish(fail({ kind: 'merge_conflict', message: `conflict markers are still in ${left.join(', ')} (merging ${start.conflict.target} into ${ws.branch}): resolve them` }, agentResult));
+  // 7. A conflict the agent had to resolve must be resolved (else the same rewind as above).
+  if (unresolved.length) {
+    await rewindBranch(ws.dir, start.base, out.attemptRef!, ws.copied);
+    return finish(fail({ kind: 'merge_conflict', message: `conflict markers are still in ${unresolved.join(', ')} (merging ${start.conflict!.target} into ${ws.branch}): resolve them` }, agentResult));
   }
 
   // 8. Path rules: a change outside allowedPaths or inside forbiddenPaths rejects the attempt's
@@ -424,6 +435,14 @@ function ghEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of keys) if (env[k] !== undefined) out[k] = env[k];
   return out;
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (other tasks' worktrees or meta files), or gone
+  }
 }
 
 function fileSize(path: string): number {
