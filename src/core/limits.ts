@@ -10,7 +10,11 @@ import { TuttiError } from './errors.js';
 /** Deepest nesting of arrays and objects accepted anywhere: a value inside 64 containers is the limit. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Largest single line of agent CLI output (JSON lines) parsed, bytes (8 MiB). */
+/**
+ * Largest single line of agent CLI output (JSON lines) buffered or parsed, bytes (8 MiB): a longer
+ * line is skipped (agents/drivers/cli/json-lines.ts). Large enough for a real event carrying a big
+ * file (Claude Code repeats a written or read file's content in its tool events).
+ */
 export const MAX_OUTPUT_LINE_BYTES = 8 * 1024 * 1024;
 
 /** Largest LLM response body read, bytes (32 MiB). */

@@ -1,14 +1,16 @@
 /**
- * The coding driver through the engine, with the scripted fake CLI on real git repositories:
- * fallback, the validation loop with feedback, path rules, no_changes, rate-limit parking,
- * "the engine decides", and cancel leaving nothing behind.
+ * The coding driver through the engine, with the CLI simulator (real processes speaking the CLIs'
+ * headless protocols) on real git repositories: fallback, the validation loop with feedback, path
+ * rules, no_changes, rate-limit parking, "the engine decides", and cancel leaving nothing behind.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processesWithKey, type CodingOutput } from '../../src/agents/drivers/cli/index.js';
 import type { PlanInput } from '../../src/core/plan/schema.js';
-import { codingEngine, fakeBin, fakeScript, gitRepo, isRunning, sh, systemPath } from './helpers.js';
+import type { SimCli, SimScenario } from '../../src/testing/index.js';
+import { sim } from '../sim/helpers.js';
+import { codingEngine, gitRepo, isRunning, sh, tmp } from './helpers.js';
 
 const TEST_JS = "const a = require('./answer.js');\nif (a !== 42) { console.error(`expected 42, got ${a}`); process.exit(1); }\nconsole.log('ok');\n";
 
@@ -19,26 +21,34 @@ function plan(task: Record<string, unknown>, chain = ['claude', 'codex', 'gemini
   };
 }
 
-async function setup(script: Record<string, unknown>, bins?: string[]) {
+/**
+ * A repository whose test wants answer.js to export 42, the simulator with `scenario` (only `clis`
+ * installed; default claude, codex, gemini), and an engine. `record` is a scratch dir for what the
+ * test's own commands leave behind (pids, counters).
+ */
+async function setup(scenario: SimScenario, clis: SimCli[] = ['claude', 'codex', 'gemini']) {
   const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
-  const { env, record } = fakeScript(script);
-  const { engine, dataDir } = await codingEngine({ ...env, PATH: systemPath(fakeBin(bins)) }, repo);
-  return { repo, record, engine, dataDir };
+  const s = sim(scenario, clis);
+  const { engine, dataDir } = await codingEngine(s.env, repo);
+  const runs = (cli?: SimCli) => s.calls().filter((c) => c.kind === 'run' && (cli === undefined || c.cli === cli));
+  return { repo, record: tmp('tutti-record-'), s, runs, engine, dataDir };
 }
+
+/** A claude session that sets the answer to `n` and ends well. */
+const claudeWrites = (n: number): SimScenario => ({ entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: `module.exports = ${n};\n` }] }] });
 
 const outputOf = (a: { output: unknown }) => a.output as CodingOutput;
 
 describe('coding driver', () => {
   it('falls back to the CLI that works, loops on a failing validation, and the feedback reaches the next iteration', async () => {
-    const { repo, record, engine, dataDir } = await setup(
+    // gemini gets it right only once its prompt carries the failing test's output (first match wins).
+    const { repo, record, runs, engine, dataDir } = await setup(
       {
-        claude: { modes: ['auth'] },
-        gemini: {
-          edits: [
-            { unless: 'expected 42, got 41', write: { 'answer.js': 'module.exports = 41;\n' } },
-            { when: 'expected 42, got 41', write: { 'answer.js': 'module.exports = 42;\n' } },
-          ],
-        },
+        entries: [
+          { match: { cli: 'claude' }, outcome: { kind: 'auth' } },
+          { match: { cli: 'gemini', prompt: 'expected 42, got 41' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }, { say: 'Fixed the answer.' }] },
+          { match: { cli: 'gemini' }, actions: [{ write: 'answer.js', content: 'module.exports = 41;\n' }, { say: 'Set the answer.' }] },
+        ],
       },
       ['claude', 'gemini'],
     );
@@ -56,12 +66,21 @@ describe('coding driver', () => {
       ['codex', 'not_installed'],
       ['gemini', 'succeeded'],
     ]);
-    // Iteration 2's prompt carried iteration 1's validation output.
-    const prompt2 = readFileSync(join(record, 'gemini.1.prompt.txt'), 'utf8');
+    // Iteration 2's prompt carried iteration 1's validation output (as gemini received it: -p).
+    const gemini = runs('gemini');
+    expect(gemini.map((c) => [c.task, c.attempt, c.entry])).toEqual([
+      ['fix', 1, 2],
+      ['fix', 2, 1],
+    ]);
+    const prompt2 = gemini[1]!.prompt!;
+    expect(prompt2).toContain('make the test pass');
     expect(prompt2).toContain('## Feedback from the previous attempt (this is iteration 2 of 3)');
     expect(prompt2).toContain('expected 42, got 41');
     expect(prompt2).toContain('- node test.js prints ok');
-    expect(readFileSync(join(record, 'gemini.0.prompt.txt'), 'utf8')).not.toContain('Feedback');
+    expect(gemini[0]!.prompt).toContain('make the test pass');
+    expect(gemini[0]!.prompt).not.toContain('Feedback');
+    // Both ran in the task's worktree, not in the repository.
+    expect(new Set(gemini.map((c) => c.cwd))).toEqual(new Set([join(dataDir, 'worktrees', run.id, 'fix')]));
 
     expect(second!.status).toBe('succeeded');
     const out = outputOf(second!);
@@ -80,7 +99,9 @@ describe('coding driver', () => {
   });
 
   it('rejects changes outside allowedPaths or inside forbiddenPaths and rewinds the branch', async () => {
-    const { repo, engine } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n', 'dist/bundle.js': 'x' } }] } });
+    const { repo, engine } = await setup({
+      entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }, { write: 'dist/bundle.js', content: 'x' }] }],
+    });
     const run = await engine.run(plan({ forbiddenPaths: ['dist/'], allowedPaths: ['*.js', 'dist/**'] }, ['claude']));
     expect(run.status).toBe('failed');
     const a = run.tasks[0]!.attempts[0]!;
@@ -94,8 +115,9 @@ describe('coding driver', () => {
   });
 
   it('--no-worktree: works and commits in the repository itself, on its current branch', async () => {
-    const { repo, engine, dataDir } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const { repo, runs, engine, dataDir } = await setup(claudeWrites(42));
     const run = await engine.run(plan({ validate: ['node test.js'], workspace: { worktree: false, newBranch: false } }, ['claude']));
+    expect(runs().map((c) => c.cwd)).toEqual([repo]);
     expect(run.status).toBe('completed');
     const out = outputOf(run.tasks[0]!.attempts[0]!);
     expect(out).toMatchObject({ branch: 'main', workspace: repo });
@@ -106,26 +128,29 @@ describe('coding driver', () => {
   });
 
   it('fails with no_changes when the agent changed nothing', async () => {
-    const { engine } = await setup({ claude: { say: 'Everything looks fine to me.' } });
+    const { engine } = await setup({ entries: [{ match: { cli: 'claude' }, actions: [{ read: 'answer.js' }, { say: 'Everything looks fine to me.' }] }] });
     const run = await engine.run(plan({}, ['claude']));
     expect(run.tasks[0]!.attempts[0]!.error).toMatchObject({ kind: 'no_changes' });
     expect(run.tasks[0]!.attempts[0]!.error!.message).toContain('Everything looks fine to me.');
   });
 
   it('the engine decides: validation passing beats an agent reporting failure, and failing beats one reporting success', async () => {
-    const { engine } = await setup({ claude: { modes: ['claims_failure'], edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    // claude edits, then ends its session as failed (result error_during_execution, exit 1).
+    const { engine } = await setup({
+      entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }], outcome: { kind: 'error', message: 'I could not finish the task.' } }],
+    });
     const ok = await engine.run(plan({ validate: [['node', 'test.js']] }, ['claude']));
     expect(ok.status).toBe('completed');
     expect(ok.tasks[0]!.attempts[0]!.summary).toMatch(/validated .* \(the agent reported failure: .*validation passed\)/);
 
-    const b = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 7;\n' } }] } });
+    const b = await setup(claudeWrites(7));
     const bad = await b.engine.run(plan({ validate: ['node test.js'] }, ['claude']));
     expect(bad.status).toBe('failed');
     expect(bad.tasks[0]!.attempts[0]!.error!.message).toContain('expected 42, got 7');
   });
 
   it('a validation command past its timeout fails the iteration, is killed with what it started, and the test log and feedback say so', async () => {
-    const { engine, record } = await setup({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
+    const { engine, record, runs } = await setup(claudeWrites(42));
     const check = ['sh', '-c', `echo checking; sleep 1000 & echo $! > ${record}/validate.pid; wait`];
     const run = await engine.run({
       agents: [{ id: 'coder', driver: 'coding', config: { cli: ['claude'], validateTimeoutMs: 3000 } }],
@@ -138,15 +163,21 @@ describe('coding driver', () => {
     expect(readFileSync(outputOf(first!).testLog!, 'utf8')).toMatch(/checking\n\[exit timeout after \d+ ms\]/);
     expect(isRunning(Number(readFileSync(join(record, 'validate.pid'), 'utf8')))).toBe(false);
     // The loop went on: iteration 2 was told why (its prompt has the timeout), and timed out too.
-    expect(readFileSync(join(record, 'claude.1.prompt.txt'), 'utf8')).toContain('timed out after 3000 ms');
+    const claude = runs('claude');
+    expect(claude.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(claude[0]!.prompt).not.toContain('timed out');
+    expect(claude[1]!.prompt).toContain('timed out after 3000 ms');
     expect(second!.error!.message).toContain('timed out after 3000 ms');
   });
 
   it('parks a task whose every CLI is rate-limited until the reset, without spending a retry, then resumes', async () => {
-    const { engine } = await setup(
+    const { engine, runs } = await setup(
       {
-        claude: { modes: ['rate_limit', 'work'], resetInSeconds: 2, edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] },
-        gemini: { modes: ['rate_limit', 'rate_limit'], resetInSeconds: 60 },
+        entries: [
+          { match: { cli: 'claude', attempt: 1 }, outcome: { kind: 'rate_limit', resetInSeconds: 2 } },
+          { match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }] },
+          { match: { cli: 'gemini' }, outcome: { kind: 'rate_limit', resetInSeconds: 60 } },
+        ],
       },
       ['claude', 'gemini'],
     );
@@ -167,16 +198,24 @@ describe('coding driver', () => {
     expect(run.status).toBe('completed');
     expect(run.tasks[0]!.attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
     expect(outputOf(run.tasks[0]!.attempts[1]!).cli).toBe('claude');
+    // Attempt 1 tried claude and gemini (codex is not installed); nothing ran while the task was
+    // parked: claude's next session started no earlier than the reset, and gemini was not asked again.
+    expect(runs().map((c) => [c.cli, c.attempt, c.outcome])).toEqual([
+      ['claude', 1, 'rate_limit'],
+      ['gemini', 1, 'rate_limit'],
+      ['claude', 2, 'success'],
+    ]);
+    expect(runs()[2]!.at).toBeGreaterThanOrEqual(reason.until);
   }, 90_000);
 
   it('cancel leaves nothing behind: the CLI, its grandchild sleep and an escaped helper are gone; the attempt is cancelled', async () => {
-    const { record, engine, repo } = await setup({ claude: { modes: ['hang'], escape: true } });
+    const { s, engine, repo } = await setup({ entries: [{ match: { cli: 'claude' }, outcome: { kind: 'hang', escape: true } }] });
     const created = await engine.createRun(plan({}, ['claude']));
-    const pidFile = join(record, 'grandchild.pid');
-    for (let i = 0; i < 1200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 25));
-    for (let i = 0; i < 1200 && !existsSync(join(record, 'escaped.pid')); i++) await new Promise((r) => setTimeout(r, 25));
-    const sleeper = Number(readFileSync(pidFile, 'utf8'));
-    const escaped = Number(readFileSync(join(record, 'escaped.pid'), 'utf8'));
+    // The hang record is written (whole) once the CLI has started both.
+    for (let i = 0; i < 1200 && !s.hangs()[0]; i++) await new Promise((r) => setTimeout(r, 25));
+    const hang = s.hangs()[0]!;
+    const sleeper = hang.grandchild!;
+    const escaped = hang.escaped!;
     expect(isRunning(sleeper)).toBe(true);
     expect(isRunning(escaped)).toBe(true);
     const key = `${created.id}/fix/1`;

@@ -1,45 +1,22 @@
-/** Helpers of the coding-agent tests: fake CLIs on a private PATH, throwaway git repositories, engines. */
+/**
+ * Helpers of the coding-agent tests: throwaway git repositories, a system-only PATH, engines with
+ * the coding drivers. The CLIs themselves are the simulator (test/sim/helpers.ts `sim`).
+ */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCodingAgentDrivers } from '../../src/agents/drivers/cli/index.js';
 import { startEngine } from '../engine/helpers.js';
 import type { Engine } from '../../src/core/engine.js';
 
-export const FAKE_CLI = resolve(import.meta.dirname, '../fixtures/fake-cli/fake-cli.mjs');
-
 export function tmp(prefix = 'tutti-coding-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/**
- * A directory with `claude`, `codex`, `gemini` wrappers running the fake CLI (only the names
- * given: the others are "not installed" on a PATH made of this directory and the system's).
- */
-export function fakeBin(names: readonly string[] = ['claude', 'codex', 'gemini']): string {
-  const dir = tmp('tutti-fakebin-');
-  for (const n of names) {
-    const p = join(dir, n);
-    writeFileSync(p, `#!/bin/sh\nexec "${process.execPath}" "${FAKE_CLI}" ${n} "$@"\n`);
-    chmodSync(p, 0o755);
-  }
-  return dir;
 }
 
 /** PATH of the system tools (git, sh, sleep, node) and nothing from the developer's own setup. */
 export function systemPath(bin?: string): string {
   return [bin, '/usr/local/bin', '/usr/bin', '/bin', resolve(process.execPath, '..')].filter(Boolean).join(':');
-}
-
-/** Writes the fake CLIs' script and returns the env that points them at it. */
-export function fakeScript(script: Record<string, unknown>): { env: Record<string, string>; record: string } {
-  const dir = tmp('tutti-fakescript-');
-  const file = join(dir, 'script.json');
-  writeFileSync(file, JSON.stringify(script));
-  const record = join(dir, 'record');
-  mkdirSync(record);
-  return { env: { FAKE_CLI_SCRIPT: file, FAKE_CLI_RECORD: record }, record };
 }
 
 export function sh(cwd: string, ...argv: string[]): string {
@@ -59,7 +36,7 @@ export function gitRepo(files: Record<string, string>): string {
   return dir;
 }
 
-/** A started engine whose coding drivers see `env` (PATH with the fake CLIs, their script). */
+/** A started engine whose coding drivers see `env` (e.g. the simulator's PATH and scenario: `sim(…).env`). */
 export async function codingEngine(env: Record<string, string>, workDir: string): Promise<{ engine: Engine; dataDir: string }> {
   const dataDir = tmp('tutti-data-');
   const engine = await startEngine({

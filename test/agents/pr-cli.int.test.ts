@@ -10,22 +10,23 @@ import { describe, expect, it } from 'vitest';
 import { findProgram } from '../../src/agents/drivers/cli/probe.js';
 import type { RunView } from '../../src/core/run-view.js';
 import type { CodingOutput } from '../../src/agents/drivers/cli/index.js';
+import type { SimCli } from '../../src/testing/index.js';
 import { runCli } from '../helpers/cli.js';
-import { fakeBin, fakeScript, gitRepo, sh, systemPath, tmp } from './helpers.js';
+import { sim } from '../sim/helpers.js';
+import { gitRepo, sh, tmp } from './helpers.js';
 
 const TEST_JS = "const a = require('./answer.js');\nif (a !== 42) { console.error(`expected 42, got ${a}`); process.exit(1); }\n";
 
-/** A repository with a bare `origin`, and the env of a fake claude that fixes answer.js. */
-function setup(bins: string[] = ['claude']) {
+/** A repository with a bare `origin`, and the env of a simulated claude that fixes answer.js. */
+function setup(clis: SimCli[] = ['claude']) {
   const repo = gitRepo({ 'answer.js': 'module.exports = 0;\n', 'test.js': TEST_JS });
   const origin = tmp('tutti-origin-');
   sh(origin, 'git', 'init', '-q', '--bare');
   sh(repo, 'git', 'remote', 'add', 'origin', origin);
-  const f = fakeScript({ claude: { edits: [{ write: { 'answer.js': 'module.exports = 42;\n' } }] } });
-  const bin = fakeBin(bins);
+  const s = sim({ entries: [{ match: { cli: 'claude' }, actions: [{ write: 'answer.js', content: 'module.exports = 42;\n' }, { say: 'The answer is 42 now.' }] }] }, clis);
   // No gh login of the developer's: a config dir of its own and no tokens.
-  const env = { ...f.env, PATH: systemPath(bin), HOME: tmp('tutti-home-'), GH_CONFIG_DIR: tmp('tutti-ghcfg-'), GH_TOKEN: '', GITHUB_TOKEN: '', GH_ENTERPRISE_TOKEN: '' };
-  return { repo, origin, bin, env };
+  const env = { ...s.env, HOME: tmp('tutti-home-'), GH_CONFIG_DIR: tmp('tutti-ghcfg-'), GH_TOKEN: '', GITHUB_TOKEN: '', GH_ENTERPRISE_TOKEN: '' };
+  return { repo, origin, bin: s.binDir, env, runs: () => s.calls().filter((c) => c.kind === 'run') };
 }
 
 /** An authenticated gh stand-in in `bin` (first on PATH): logs its calls; `pr view` finds `existing`. */
@@ -56,7 +57,7 @@ function finalOutput(stdout: string): { run: RunView; out: CodingOutput } {
 
 describe('tutti --pr / --no-new-pr', () => {
   it('with an authenticated gh: pushes the validated branch and creates its PR', async () => {
-    const { repo, origin, bin, env } = setup();
+    const { repo, origin, bin, env, runs } = setup();
     const log = scriptedGh(bin, null);
     const r = await runCli(['--agent-cli', 'claude', '--validate', 'node test.js', '--pr', '--json', 'fix the answer'], { dataDir: tmp(), cwd: repo, env });
     expect(r.code).toBe(0);
@@ -66,6 +67,10 @@ describe('tutti --pr / --no-new-pr', () => {
     expect(run.tasks[0]!.attempts[0]!.summary).toContain(', https://github.com/o/r/pull/7');
     expect(sh(origin, 'git', 'rev-parse', branch)).toBe(sh(repo, 'git', 'rev-parse', branch));
     expect(readFileSync(log, 'utf8')).toContain(`pr create --head ${branch} --title fix the answer --body`);
+    // One claude session did the work, with the goal as its prompt, outside the repository's checkout.
+    expect(runs()).toHaveLength(1);
+    expect(runs()[0]!.prompt).toContain('fix the answer');
+    expect(runs()[0]!.cwd).not.toBe(repo);
   });
 
   it('--no-new-pr updates the open PR of the branch, and never creates one', async () => {

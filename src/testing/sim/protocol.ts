@@ -116,7 +116,7 @@ export interface SimProtocol {
   emitter(ctx: SimContext): SimEmitter;
 }
 
-/** Writes one JSON event line to stdout (synchronous for files and pipes on Linux). */
+/** Writes one JSON event line to stdout (on a full pipe Node queues the rest: the runner exits only once it is written). */
 export function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }

@@ -28,6 +28,15 @@ export function simCliOf(name: string): SimCli | null {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const forever = () => new Promise<never>(() => setInterval(() => undefined, 1 << 30));
 
+/**
+ * Exits once what stdout and stderr still queue is written: on a pipe Node writes what fits and
+ * queues the rest, which process.exit() would drop (a large event line, and every line after it).
+ */
+async function exit(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write('', () => r()))));
+  process.exit(code);
+}
+
 function die(message: string, code = 2): never {
   process.stderr.write(`tutti-sim: ${message}\n`);
   process.exit(code);
@@ -81,8 +90,7 @@ export async function main(argv: readonly string[]): Promise<never> {
     case 'version':
       record({ ...probe, kind: 'version', outcome: 'version' });
       process.stdout.write(`${settings.version ?? protocol.version}\n`);
-      process.exit(0);
-    // eslint-disable-next-line no-fallthrough
+      return exit(0);
     case 'auth': {
       const next = matchEntry(scenario, { cli, ...(task ? { task } : {}), ...(attempt ? { attempt } : {}), ...(state ? { call: peekCallNumber(state, cli) } : {}) });
       const loggedIn = settings.loggedIn ?? next?.entry.outcome.kind !== 'auth';
@@ -90,14 +98,12 @@ export async function main(argv: readonly string[]): Promise<never> {
       record({ ...probe, kind: 'auth', outcome: loggedIn ? 'logged_in' : 'logged_out' });
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
-      process.exit(r.exitCode);
+      return exit(r.exitCode);
     }
-    // eslint-disable-next-line no-fallthrough
     case 'usage':
       record({ ...probe, kind: 'usage', outcome: 'usage' });
       process.stderr.write(`${parsed.message}\n`);
-      process.exit(parsed.exitCode);
-    // eslint-disable-next-line no-fallthrough
+      return exit(parsed.exitCode);
     case 'interactive':
       process.stdout.write(`${cli} (tutti simulator) interactive session\n`);
       return forever();
@@ -113,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<never> {
       record({ kind: 'run', prompt: parsed.prompt, call, sessionId: parsed.resume, resumed: true, entry: null, entryName: null, outcome: 'unknown_session' });
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
-      process.exit(r.exitCode);
+      return exit(r.exitCode);
     }
     session = known;
   }
@@ -129,7 +135,7 @@ export async function main(argv: readonly string[]): Promise<never> {
 
   if (outcome.kind === 'invalid_output') {
     process.stdout.write(`${outcome.text}\n`);
-    process.exit(0);
+    return exit(0);
   }
   const tools = entry.actions.filter((a) => !('say' in a) && !('sleep' in a) && !('chatter' in a)).length;
   const ctx: SimContext = {
@@ -180,12 +186,11 @@ export async function main(argv: readonly string[]): Promise<never> {
         process.kill(process.pid, outcome.signal);
         return forever();
       }
-      process.exit(outcome.exitCode);
-    // eslint-disable-next-line no-fallthrough
+      return exit(outcome.exitCode);
     default: {
       const end = emitter.finish(outcome, outcome.kind === 'success' ? (outcome.text ?? work.lastText ?? 'Done.') : (work.lastText ?? ''));
       if (end.stderr) process.stderr.write(end.stderr);
-      process.exit(end.exitCode);
+      return exit(end.exitCode);
     }
   }
 }

@@ -1,31 +1,99 @@
-/** Newline-delimited JSON from a CLI's stdout: chunks → lines → objects (non-JSON lines kept aside). */
+/**
+ * Newline-delimited JSON from a CLI's stdout: chunks → lines → objects (non-JSON lines kept aside).
+ * An agent's output is a hostile boundary: no line longer than {@link MAX_OUTPUT_LINE_BYTES} is
+ * buffered or parsed, and no object nested deeper than {@link MAX_JSON_DEPTH} is parsed.
+ */
+import { MAX_JSON_DEPTH, MAX_OUTPUT_LINE_BYTES, parseJsonLimited } from '../../../core/limits.js';
 
-/** Splits chunks into complete lines; the tail waits for its newline. */
+/** UTF-8 bytes of `s`, computed only when `s` could be over `max` (a UTF-16 unit is at most 3 bytes). */
+function bytesOver(s: string, max: number): boolean {
+  return s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
+}
+
+/**
+ * Splits chunks into complete lines; the tail waits for its newline. A line longer than
+ * `maxLineBytes` (UTF-8) is dropped — whether it arrives whole or keeps growing without a newline,
+ * the buffer never holds more than that plus one chunk — and splitting resumes after its newline.
+ * Work per chunk is proportional to the chunk, not to the pending line.
+ */
 export class LineSplitter {
   #rest = '';
-  /** Complete lines in `chunk` (with what was pending). */
-  push(chunk: string): string[] {
-    const text = this.#rest + chunk;
-    const lines = text.split('\n');
-    this.#rest = lines.pop() ?? '';
-    // A line longer than 16 MiB is not an event: drop it rather than grow without bound.
-    if (this.#rest.length > 16 * 1024 * 1024) this.#rest = '';
-    return lines;
+  /** UTF-8 bytes of `#rest`. */
+  #restBytes = 0;
+  /** Inside an overlong line: everything up to the next newline is dropped. */
+  #skipping = false;
+  #dropped = 0;
+
+  /** @param maxLineBytes longest line kept, bytes (UTF-8). @default MAX_OUTPUT_LINE_BYTES (8 MiB) */
+  constructor(readonly maxLineBytes: number = MAX_OUTPUT_LINE_BYTES) {}
+
+  /** How many overlong lines were dropped so far. */
+  get dropped(): number {
+    return this.#dropped;
   }
-  /** The last line when the stream ended without a newline. */
+
+  /** Complete lines in `chunk` (with what was pending), none longer than `maxLineBytes`. */
+  push(chunk: string): string[] {
+    let text = chunk;
+    if (this.#skipping) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) return [];
+      this.#skipping = false;
+      text = text.slice(nl + 1);
+    }
+    const nl = text.indexOf('\n');
+    if (nl < 0) {
+      this.#append(text);
+      return [];
+    }
+    const out: string[] = [];
+    const first = this.#rest + text.slice(0, nl);
+    const firstBytes = this.#restBytes + Buffer.byteLength(text.slice(0, nl));
+    this.#rest = '';
+    this.#restBytes = 0;
+    if (firstBytes > this.maxLineBytes) this.#dropped++;
+    else out.push(first);
+    const parts = text.slice(nl + 1).split('\n');
+    const tail = parts.pop()!;
+    for (const line of parts) {
+      if (bytesOver(line, this.maxLineBytes)) this.#dropped++;
+      else out.push(line);
+    }
+    this.#append(tail);
+    return out;
+  }
+
+  /** The last line when the stream ended without a newline (unless it was overlong). */
   end(): string[] {
     const r = this.#rest;
     this.#rest = '';
+    this.#restBytes = 0;
+    this.#skipping = false;
     return r ? [r] : [];
+  }
+
+  #append(text: string): void {
+    this.#rest += text;
+    this.#restBytes += Buffer.byteLength(text);
+    if (this.#restBytes > this.maxLineBytes) {
+      this.#rest = '';
+      this.#restBytes = 0;
+      this.#skipping = true;
+      this.#dropped++;
+    }
   }
 }
 
-/** A JSON object from a line, or null when the line is not one. */
+/**
+ * A JSON object from a line, or null when the line is not one — also when it is larger than
+ * {@link MAX_OUTPUT_LINE_BYTES} or nested deeper than {@link MAX_JSON_DEPTH} (checked before
+ * parsing, see `parseJsonLimited`). Never throws.
+ */
 export function parseJsonObject(line: string): Record<string, unknown> | null {
   const t = line.trim();
   if (!t.startsWith('{')) return null;
   try {
-    const v = JSON.parse(t) as unknown;
+    const v = parseJsonLimited(t, { maxBytes: MAX_OUTPUT_LINE_BYTES, maxDepth: MAX_JSON_DEPTH, what: 'agent output line' });
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;

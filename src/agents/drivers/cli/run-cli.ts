@@ -218,7 +218,9 @@ export async function runCli(o: RunCliOptions): Promise<CliOutcome> {
     ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
     onOutput: (stream, text) => {
       if (stream !== 'stdout') return;
+      const dropped = lines.dropped;
       for (const line of lines.push(text)) for (const e of parser.line(line)) onEvent(e);
+      if (lines.dropped > dropped) o.emit?.({ stream: 'info', text: `[${o.adapter.name}] skipped an output line larger than ${lines.maxLineBytes} bytes (not read as an event)` });
     },
   }).finally(() => clearTimeout(timer));
   for (const line of lines.end()) for (const e of parser.line(line)) onEvent(e);

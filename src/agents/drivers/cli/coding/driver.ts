@@ -86,7 +86,8 @@ export function createCodingDriver(options: CodingDriverOptions): AgentDriver {
     },
     async execute(ctx, signal) {
       // Marked at work before its worktree even exists, so no other attempt's boundary check
-      // ever takes this worktree for an idle one.
+      // ever takes this worktree for an idle one. A task working in place has no worktree: it
+      // leaves nothing under the data dir's worktrees/.
       const dir = ctx.task.workspace?.worktree === false ? null : worktreePath(options.dataDir, ctx.runId, ctx.taskId);
       if (dir) {
         mkdirSync(dirname(dir), { recursive: true });
