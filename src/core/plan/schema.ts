@@ -19,10 +19,18 @@ export const backoffSchema = z
   })
   .describe('Exponential backoff with jitter.');
 
+/** Failure kinds of attempts a retry policy may name (`AttemptErrorKind` of core/model.ts). */
+export const RETRYABLE_ERROR_KINDS = ['exit_code', 'timeout', 'crashed', 'spawn', 'not_installed', 'auth', 'rate_limited', 'invalid_output', 'no_changes', 'output_limit', 'exception'] as const;
+
 export const retrySchema = z
   .strictObject({
     maxAttempts: z.number().int().min(1).max(1000).default(1).describe('Attempts in all, the first included. Default 1 (no retry).'),
     backoff: backoffSchema.default({ initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0.2 }),
+    retryOn: z
+      .array(z.enum(RETRYABLE_ERROR_KINDS))
+      .min(1)
+      .optional()
+      .describe('Only failures of these kinds are retried (e.g. [timeout, crashed] retries transient failures only). Default: every retryable failure.'),
   })
   .describe('Retry policy. A retry prefers a different capable agent than the one that failed.');
 
