@@ -225,5 +225,13 @@ CREATE INDEX memories_tsv ON memories USING GIN (tsv);
 `,
   },
   { version: 2, name: 'logs', sql: LOGS_MIGRATION_SQL },
+  {
+    version: 5,
+    name: 'decisions',
+    sql: `
+-- Seed 001's approvals_total / rejections_total: people's decisions are attempts by 'human'.
+CREATE INDEX attempts_decisions ON attempts (status) WHERE agent_id = 'human';
+`,
+  },
 ];
 

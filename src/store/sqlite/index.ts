@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { byTemplate, decisionCounts } from '../stats.js';
 import type { AgentRecord, AgentStatus } from '../../agents/types.js';
 import type { TaskSpec } from '../../core/plan/schema.js';
 import { StaleLeaseError, TuttiError } from '../../core/errors.js';
@@ -377,6 +378,8 @@ export class SqliteStore implements Store {
       tasksByStatus: group(s.tasksByStatus.all() as Array<{ status: string; n: number }>, 'status'),
       blockedByReason: group(s.blockedByReason.all() as Array<{ reason: string; n: number }>, 'reason'),
       readyTasks: (s.readyCount.get() as { n: number }).n,
+      runsByTemplate: byTemplate(s.runsByTemplate.all() as Array<{ template: unknown; status: RunStatus; n: number }>),
+      decisions: decisionCounts(s.decisionsByStatus.all() as Array<{ status: string; n: number }>),
     };
   }
 

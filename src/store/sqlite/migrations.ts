@@ -184,4 +184,12 @@ CREATE INDEX logs_by_session ON logs (session_id, ts, seq) WHERE session_id IS N
 CREATE INDEX logs_by_severity ON logs (severity, ts) WHERE severity >= 3;
 `,
   },
+  {
+    version: 7,
+    name: 'decisions',
+    sql: `
+-- Seed 001's approvals_total / rejections_total: people's decisions are attempts by 'human'.
+CREATE INDEX attempts_decisions ON attempts (status) WHERE agent_id = 'human';
+`,
+  },
 ];

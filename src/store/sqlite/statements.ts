@@ -150,6 +150,9 @@ const SQL = {
   tasksByStatus: `SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`,
   blockedByReason: `SELECT json_extract(blocked_reason, '$.kind') AS reason, COUNT(*) AS n FROM tasks WHERE status = 'blocked' GROUP BY reason`,
   readyCount: `SELECT COUNT(*) AS n FROM tasks WHERE status = 'ready'`,
+  runsByTemplate: `SELECT json_extract(metadata, '$.template') AS template, status, COUNT(*) AS n FROM runs
+                   WHERE json_extract(metadata, '$.template') IS NOT NULL GROUP BY template, status`,
+  decisionsByStatus: `SELECT status, COUNT(*) AS n FROM attempts WHERE agent_id = 'human' GROUP BY status`,
 } as const;
 
 export type Statements = { [K in keyof typeof SQL]: Database.Statement };
