@@ -11,7 +11,7 @@
 import { createEngine } from '../../create-engine.js';
 import type { AgentRecord } from '../../agents/types.js';
 import type { Engine } from '../../core/engine.js';
-import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
+import { NonRetryableError, TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
 import { generatePlan } from '../../planner/index.js';
 import { StateManager } from '../../memory/state.js';
@@ -27,10 +27,21 @@ import { createOrchestrationLogger, type OrchestrationLogEntry, type Orchestrati
 import type { OrchestratorOptions } from './options.js';
 import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
 import { agentInfoOf, agentStatsOf, isParallelizable, seedSteps, sessionStatusOf, type AgentStats } from './shapes.js';
+import { loadSeedAgents, removeSeedAgent, saveSeedAgent, type SeedAgentDetails } from './registry.js';
 import { agentsForTools, detectInstalledTools } from './tools.js';
 import type { AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
 
 export type { OrchestratorOptions, GoalPlanner, LlmSettings } from './options.js';
+
+/** The function behind agents registered without a driver on an engine the orchestrator adopted and no LLM is configured for. */
+export const NO_DRIVER_FUNCTION = 'tutti.orchestrator.no-driver';
+
+/** Fails every task of an agent that has no driver: it never reports work it did not do. */
+function noDriver(ctx: { agent: { id: string } }): never {
+  throw new NonRetryableError(
+    `no driver configured for agent '${ctx.agent.id}': register it with a driver (POST /api/orchestrator/agents with "driver" and "config", e.g. "driver": "llm", "config": { "baseUrl", "model" }), or give tutti an LLM endpoint (tutti serve: TUTTI_LLM_URL and TUTTI_LLM_MODEL; the library: createOrchestrator({ llm }))`,
+  );
+}
 
 /**
  * Seed 003's orchestrator.
@@ -49,8 +60,6 @@ export class Orchestrator {
   #policy: SchedulingPolicy;
   #unsubscribe: (() => void) | null = null;
   #closed = false;
-  /** Seed details (descriptions, capability objects, metadata) of agents registered here. */
-  readonly #details = new Map<string, { description: string; capabilities: AgentInfo['capabilities']; metadata: Record<string, unknown> }>();
   /** Sessions created here (their events are logged whatever their id). */
   readonly #sessions = new Set<string>();
   /** Whether the engine has the deterministic driver (only engines made here do). */
@@ -161,36 +170,53 @@ export class Orchestrator {
   async #initialize(): Promise<void> {
     const engine = this.engine;
     if (this.#ownsEngine) await engine.start();
+    else if (!this.#options.llm) engine.registerFunction(NO_DRIVER_FUNCTION, noDriver);
     if (this.#options.mirrorEvents !== false) {
       const log = createEventLog(this.logger, (runId) => runId.startsWith('orch-') || this.#sessions.has(runId));
       this.#unsubscribe ??= engine.on('event', log);
     }
     const defs: AgentDefinition[] = [];
-    if (this.#options.defaultAgents !== false) defs.push(...DEFAULT_AGENTS.map((a) => structuredClone(a)));
     if (this.#options.toolLookup) {
       const found = detectInstalledTools(this.#options.toolLookup, this.#options.tools);
       this.logger.info('orchestrator', `Detected tools: ${found.length ? found.join(', ') : 'none'}`, { data: { tools: found } });
       defs.push(...agentsForTools(found, this.#options.tools));
     }
-    for (const d of defs) await this.#register(d);
-    this.logger.info('orchestrator', `Orchestrator initialized with ${defs.length} agents`, { data: { agents: defs.map((d) => d.id) } });
+    for (const d of defs) await this.#register(d, false);
+    let defaults = 0;
+    if (this.#options.defaultAgents !== false) {
+      // A default agent someone re-registered (another driver, other capabilities) is theirs: kept.
+      const known = await loadSeedAgents(engine.store, Date.now());
+      const existing = new Set((await engine.listAgents()).map((a) => a.id));
+      for (const d of DEFAULT_AGENTS) {
+        if (existing.has(d.id) && known.get(d.id)?.isDefault !== true) continue;
+        await this.#register(structuredClone(d) as AgentDefinition, true);
+        defaults++;
+      }
+    }
+    this.logger.info('orchestrator', `Orchestrator initialized with ${defs.length + defaults} agents`, { data: { agents: [...defs.map((d) => d.id), ...(defaults ? DEFAULT_AGENTS.map((d) => d.id) : [])] } });
   }
 
-  /** The driver agents use when they name none. */
+  /** The driver agents use when they name none: `llm` when configured, `deterministic` on an engine made here, else one that fails with "no driver configured". */
   #defaultDriver(): { driver: string; config?: Record<string, unknown> } {
     if (this.#options.llm) return { driver: 'llm', config: { ...this.#options.llm } };
-    return { driver: this.#deterministic ? DETERMINISTIC_DRIVER : 'test' };
+    if (this.#deterministic) return { driver: DETERMINISTIC_DRIVER };
+    return { driver: 'function', config: { function: NO_DRIVER_FUNCTION } };
   }
 
-  async #register(def: AgentDefinition): Promise<AgentInfo> {
+  async #register(def: AgentDefinition, isDefault: boolean): Promise<AgentInfo> {
     if (!def || typeof def.id !== 'string' || typeof def.name !== 'string' || typeof def.type !== 'string' || !Array.isArray(def.capabilities)) {
       throw new TuttiError('ERR_INVALID_INPUT', 'an agent needs id, name, type and capabilities');
     }
+    const engine = this.engine;
+    if (def.currentLoad !== undefined && def.currentLoad !== 0) {
+      const actual = (await engine.listAgents()).find((a) => a.id === def.id)?.running ?? 0;
+      if (def.currentLoad !== actual) throw new TuttiError('ERR_INVALID_INPUT', `currentLoad: tutti counts an agent's load from its running tasks (${actual} for '${def.id}'); give 0 or leave it out`, { details: { field: 'currentLoad' } });
+    }
     const { driver, config } = this.#defaultDriver();
-    // Tool agents (docker, git…) carry no driver: without an LLM they run deterministically too.
-    const [record] = await this.engine.registerAgents([toAgentInput(def, driver, config)]);
-    const details = { description: def.description ?? '', capabilities: def.capabilities.map(capObject), metadata: def.metadata ?? {} };
-    this.#details.set(def.id, details);
+    // Tool agents (docker, git…) carry no driver: they take the default too.
+    const [record] = await engine.registerAgents([toAgentInput(def, driver, config)]);
+    const details: SeedAgentDetails = { description: def.description ?? '', capabilities: def.capabilities.map(capObject), metadata: def.metadata ?? {}, isDefault };
+    await saveSeedAgent(engine.store, def.id, details, Date.now());
     return agentInfoOf(record!, details);
   }
 
@@ -201,7 +227,7 @@ export class Orchestrator {
    */
   async registerAgent(agent: AgentDefinition): Promise<AgentInfo> {
     await this.initialize();
-    const info = await this.#register(agent);
+    const info = await this.#register(agent, false);
     this.logger.info('orchestrator', `Agent registered: ${agent.id}`, { agentId: agent.id, data: { type: agent.type, capabilities: info.capabilities.map((c) => c.name) } });
     return info;
   }
@@ -210,18 +236,22 @@ export class Orchestrator {
   async unregisterAgent(agentId: string): Promise<void> {
     await this.initialize();
     await this.engine.removeAgent(agentId);
-    this.#details.delete(agentId);
+    await removeSeedAgent(this.engine.store, agentId, Date.now());
     this.logger.info('orchestrator', `Agent unregistered: ${agentId}`, { agentId });
   }
 
-  /** Every registered agent with its live load. */
+  /** The agents of the seed's registry (the defaults and those registered here or over REST), with their live load; tutti's own agents are not listed. */
   async listAgents(): Promise<AgentInfo[]> {
     await this.initialize();
-    return (await this.engine.listAgents()).map((a) => this.#info(a));
+    return (await this.#seedRecords()).map(([a, d]) => agentInfoOf(a, d));
   }
 
-  #info(a: AgentRecord): AgentInfo {
-    return agentInfoOf(a, this.#details.get(a.id));
+  async #seedRecords(): Promise<Array<[AgentRecord, SeedAgentDetails]>> {
+    const known = await loadSeedAgents(this.engine.store, Date.now());
+    return (await this.engine.listAgents()).flatMap((a) => {
+      const d = known.get(a.id);
+      return d ? [[a, d] as [AgentRecord, SeedAgentDetails]] : [];
+    });
   }
 
   /**
@@ -234,10 +264,10 @@ export class Orchestrator {
     return this.#policy(eligible.filter(hasCapacity), request)[0];
   }
 
-  /** Seed 003's `/stats`. */
+  /** Seed 003's `/stats`, over the seed's registry. */
   async getStats(): Promise<AgentStats> {
     await this.initialize();
-    return agentStatsOf(await this.engine.listAgents());
+    return agentStatsOf((await this.#seedRecords()).map(([a]) => a));
   }
 
   /** Steps of a goal: the given ones, the custom planner's, or the planner run's. */
