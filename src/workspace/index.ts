@@ -18,4 +18,4 @@ export {
 } from './worktree.js';
 export { listWorktrees, reconcileWorktrees, pruneOrphans, type GitWorktree, type Reconciliation, type OrphanWorktree, type TrackedWorkspace, type TaskLiveness } from './reconcile.js';
 export { mergeBack, type MergeResult } from './merge.js';
-export { openPullRequest, type PullRequestOptions, type PullRequestResult } from './pr.js';
+export { openPullRequest, pullRequestInfo, fetchPullRequestBranch, type GhOptions, type PullRequestInfo, type PullRequestOptions, type PullRequestResult } from './pr.js';

@@ -64,7 +64,10 @@ export const workspaceSchema = z
     setup: commandSchema.optional().describe('Command run once in a new worktree before the agent (e.g. npm ci).'),
     requireChanges: z.boolean().optional().describe('Fail with no_changes when the branch has no change after the agent. Default true.'),
     merge: z.boolean().optional().describe('After validation passes, merge the branch into the branch the task started from. Default false.'),
-    pr: z.enum(['create', 'update']).optional().describe('After validation passes, push and create (or only update) the branch PR with gh.'),
+    pr: z
+      .union([z.enum(['create', 'update']), z.number().int().positive()])
+      .optional()
+      .describe('After validation passes, push and create (or only update) the branch PR with gh; a number: update that PR (its head branch is where the work goes).'),
     keepWorktree: z.boolean().optional().describe('Keep the worktree after the task ends. Default false (removed once its commits are on a kept branch).'),
   })
   .describe('Workspace of a coding task.');
