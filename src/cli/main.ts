@@ -18,14 +18,14 @@ type Loader = () => Promise<Register>;
  */
 const MODULES: ReadonlyArray<{ names: readonly string[]; load: Loader }> = [
   { names: ['run', 'resume'], load: async () => (await import('./commands/run.js')).registerRun },
-  { names: ['status', 'list', 'logs', 'cancel'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { names: ['status', 'runs', 'logs', 'cancel'], load: async () => (await import('./commands/inspect.js')).registerInspect },
   { names: ['approve', 'reject'], load: async () => (await import('./commands/approvals.js')).registerApprovals },
   { names: ['agents'], load: async () => (await import('./commands/agents.js')).registerAgents },
   { names: ['plan'], load: async () => (await import('./commands/plan.js')).registerPlan },
   { names: ['migrate'], load: async () => (await import('./commands/migrate.js')).registerMigrate },
   { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).registerDoctor },
   { names: ['dispatcher'], load: async () => (await import('./commands/dispatcher.js')).registerDispatcher },
-  { names: ['live', 'attach', 'kill'], load: async () => (await import('./commands/live.js')).registerLive },
+  { names: ['live', 'list', 'attach', 'kill'], load: async () => (await import('./commands/live.js')).registerLive },
   { names: ['memory'], load: async () => (await import('./commands/memory.js')).registerMemory },
   { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
   { names: ['worker'], load: async () => (await import('./commands/worker.js')).registerWorker },

@@ -36,7 +36,7 @@ describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` 
     expect(created.code).toBe(0);
     expect(created.stdout.trim()).toBe('cli-run-1');
     expect((await store.getRun('cli-run-1'))?.status).toBe('queued');
-    const list = await runCli(['list', '--database-url', db.url], { dataDir: dir });
+    const list = await runCli(['runs', '--database-url', db.url], { dataDir: dir });
     expect(list.stdout).toMatch(/cli-run-1\s+queued/);
     // Without the flag or the variable: the SQLite file of the data dir, which has no such run.
     const sqlite = await runCli(['status', 'cli-run-1'], { dataDir: dir, env: { TUTTI_DATABASE_URL: '' } });
@@ -44,7 +44,7 @@ describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` 
   });
 
   it('an unreachable database is one line on stderr, exit 2, the password masked', async () => {
-    const r = await runCli(['list', '--database-url', 'postgres://someone:hunter2@127.0.0.1:1/nope'], { dataDir: dir });
+    const r = await runCli(['runs', '--database-url', 'postgres://someone:hunter2@127.0.0.1:1/nope'], { dataDir: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('cannot connect to PostgreSQL at postgres://someone:***@127.0.0.1:1/nope');

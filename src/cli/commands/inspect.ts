@@ -39,8 +39,8 @@ export function registerInspect(program: Command): void {
 
   withStoreOptions(
     program
-      .command('list')
-      .description('list runs, newest first')
+      .command('runs')
+      .description('list runs, newest first (tutti list lists the tmux sessions, as seed 004 does)')
       .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')}); repeat or comma-separate`, (v: string, prev: string[] = []) => [...prev, ...v.split(',')])
       .option('--limit <n>', 'at most this many', parsePositiveInt('--limit'), 50)
       .option('--before <run>', 'runs created before this run id (pagination)')

@@ -144,7 +144,9 @@ export async function probeCli(adapter: CliAdapter, o: ProbeOptions): Promise<Cl
   let auth: AuthState;
   if (adapter.authProbe.args) {
     const a = await runBrief(path, adapter.authProbe.args, o.env, t);
-    auth = adapter.authProbe.interpret(a.code, a.stdout, a.stderr, o.env, o.home);
+    auth = a.timedOut
+      ? { authenticated: null, detail: `\`${program} ${adapter.authProbe.args.join(' ')}\` did not answer within ${t} ms (stopped, with what it started)` }
+      : adapter.authProbe.interpret(a.code, a.stdout, a.stderr, o.env, o.home);
   } else auth = adapter.authProbe.interpret(null, '', '', o.env, o.home);
   return { ...base, installed: true, version, auth };
 }
