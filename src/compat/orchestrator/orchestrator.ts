@@ -33,6 +33,16 @@ import type { AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSessi
 
 export type { OrchestratorOptions, GoalPlanner, LlmSettings } from './options.js';
 
+const ORCHESTRATE_KEYS = new Set(['userId', 'chatId', 'initialContext', 'metadata', 'sessionId', 'steps']);
+const AGENT_KEYS = new Set(['id', 'name', 'type', 'description', 'capabilities', 'priority', 'status', 'currentLoad', 'maxLoad', 'metadata', 'driver', 'config']);
+const CAPABILITY_KEYS = new Set(['name', 'description', 'domains', 'tools']);
+
+/** Seed 003 inputs name only known fields: a misspelt one is refused, never dropped. @throws TuttiError `ERR_INVALID_INPUT` */
+function unknownKeys(value: object, known: ReadonlySet<string>, where: string): void {
+  const bad = Object.keys(value).filter((k) => !known.has(k));
+  if (bad.length) throw new TuttiError('ERR_INVALID_INPUT', `${where}: unknown field${bad.length > 1 ? 's' : ''} ${bad.map((k) => `'${k}'`).join(', ')} (known: ${[...known].join(', ')})`, { details: { fields: bad } });
+}
+
 /** The function behind agents registered without a driver on an engine the orchestrator adopted and no LLM is configured for. */
 export const NO_DRIVER_FUNCTION = 'tutti.orchestrator.no-driver';
 
@@ -207,6 +217,8 @@ export class Orchestrator {
     if (!def || typeof def.id !== 'string' || typeof def.name !== 'string' || typeof def.type !== 'string' || !Array.isArray(def.capabilities)) {
       throw new TuttiError('ERR_INVALID_INPUT', 'an agent needs id, name, type and capabilities');
     }
+    unknownKeys(def, AGENT_KEYS, `agent '${def.id}'`);
+    for (const c of def.capabilities) if (c !== null && typeof c === 'object') unknownKeys(c, CAPABILITY_KEYS, `agent '${def.id}' capability '${String(c.name)}'`);
     const engine = this.engine;
     if (def.currentLoad !== undefined && def.currentLoad !== 0) {
       const actual = (await engine.listAgents()).find((a) => a.id === def.id)?.running ?? 0;
@@ -317,6 +329,7 @@ export class Orchestrator {
    */
   async orchestrate(goal: string, options: OrchestrateOptions = {}): Promise<OrchestrationSession> {
     if (typeof goal !== 'string' || goal.trim() === '') throw new TuttiError('ERR_INVALID_INPUT', 'orchestrate needs a goal');
+    unknownKeys(options, ORCHESTRATE_KEYS, 'orchestrate options');
     await this.initialize();
     const engine = this.engine;
     const sessionId = options.sessionId ?? `orch-${Date.now()}-${randomToken(3)}`;
