@@ -3,33 +3,16 @@
  * onto it (never forced), and a closed PR or a missing gh is said, not ignored. A scripted gh and
  * a local bare origin stand in for GitHub; git is real.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fetchPullRequestBranch, openPullRequest, pullRequestInfo } from '../../src/workspace/index.js';
+import { scriptedGhDir } from '../helpers/tmux-gh.js';
 import { gitRepo, sh, tmp } from './helpers.js';
 
 /** A gh that knows PR 7 (open, head `feature-x`) and PR 8 (merged). */
 function scriptedGh(): string {
-  const gh = join(tmp('tutti-gh-'), 'gh');
-  writeFileSync(
-    gh,
-    `#!/bin/sh
-case "$1 $2" in
-  "--version ") echo "gh version 9.9.9"; exit 0;;
-  "auth status") exit 0;;
-  "pr view")
-    case "$3" in
-      7) echo '{"number":7,"headRefName":"feature-x","url":"https://github.com/o/r/pull/7","state":"OPEN"}'; exit 0;;
-      8) echo '{"number":8,"headRefName":"old","url":"https://github.com/o/r/pull/8","state":"MERGED"}'; exit 0;;
-      *) echo "no pull requests found for branch \\"$3\\"" >&2; exit 1;;
-    esac;;
-esac
-exit 0
-`,
-  );
-  chmodSync(gh, 0o755);
-  return gh;
+  return join(scriptedGhDir([{ number: 7, branch: 'feature-x' }, { number: 8, branch: 'old', state: 'MERGED' }]), 'gh');
 }
 
 /** A repository whose origin (a bare repository) has the PR branch `feature-x`. */

@@ -3,8 +3,9 @@
  * CLI under that name on PATH), on real git repositories with the scripted fake CLIs, a scripted
  * gh and a local bare origin, and a private tmux server.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, symlinkSync } from 'node:fs';
+import { hasTmux, killTmuxServer, scriptedGhDir } from '../helpers/tmux-gh.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TaskDispatcher, type AgentSpec } from '../../src/agents/drivers/cli/dispatch.js';
@@ -14,40 +15,13 @@ import { BIN, assertBuilt } from '../helpers/cli.js';
 import { fakeBin, fakeScript, gitRepo, sh, systemPath, tmp } from '../agents/helpers.js';
 
 const SOCKET = `tutti-seed004-ex-${process.pid}`;
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-afterAll(() => {
-  if (!hasTmux) return;
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // no server was started
-  }
-});
+afterAll(() => killTmuxServer(SOCKET));
 
 /** A PATH directory with `ai_orch` (the built CLI) and a gh that knows PR 123 (open, head `pr-123`). */
 function toolsBin(): string {
   assertBuilt();
-  const dir = tmp('tutti-aiorch-');
+  const dir = scriptedGhDir([{ number: 123, branch: 'pr-123' }]);
   symlinkSync(BIN, join(dir, 'ai_orch'));
-  writeFileSync(
-    join(dir, 'gh'),
-    `#!/bin/sh
-case "$1 $2" in
-  "--version ") echo "gh version 9.9.9"; exit 0;;
-  "auth status") exit 0;;
-  "pr view") if [ "$3" = 123 ]; then echo '{"number":123,"headRefName":"pr-123","url":"https://github.com/o/r/pull/123","state":"OPEN"}'; exit 0; fi; exit 1;;
-esac
-exit 0
-`,
-  );
-  chmodSync(join(dir, 'gh'), 0o755);
   return dir;
 }
 

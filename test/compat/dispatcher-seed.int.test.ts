@@ -5,8 +5,8 @@
  * a PR number found by the dispatcher acted upon, `list` = the live tmux sessions, doctor's probe
  * timeout ending the whole process group, and the `TaskDispatcher` class.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hasTmux, killTmuxServer, scriptedGhDir } from '../helpers/tmux-gh.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TaskDispatcher } from '../../src/agents/drivers/cli/dispatch.js';
@@ -18,23 +18,7 @@ import { BIN, runCli } from '../helpers/cli.js';
 import { fakeBin, fakeScript, gitRepo, isRunning, sh, systemPath, tmp } from '../agents/helpers.js';
 
 const SOCKET = `tutti-seed004-${process.pid}`;
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-afterAll(() => {
-  if (!hasTmux) return;
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // no server was started
-  }
-});
+afterAll(() => killTmuxServer(SOCKET));
 
 /** The env of a CLI run: fake CLIs (`bins`) following `script`, extra programs in `extraBin`, a private tmux server. */
 function env(script: Record<string, unknown>, bins: string[], extraBin?: string): Record<string, string> {
@@ -67,23 +51,7 @@ describe('the CLI is chosen when --agent-cli is not given', () => {
 });
 
 /** A gh that knows PR 7 (open, head `feature-x`), on a PATH directory of its own. */
-function ghBin(): string {
-  const dir = tmp('tutti-ghbin-');
-  const gh = join(dir, 'gh');
-  writeFileSync(
-    gh,
-    `#!/bin/sh
-case "$1 $2" in
-  "--version ") echo "gh version 9.9.9"; exit 0;;
-  "auth status") exit 0;;
-  "pr view") if [ "$3" = 7 ]; then echo '{"number":7,"headRefName":"feature-x","url":"https://github.com/o/r/pull/7","state":"OPEN"}'; exit 0; fi; echo "no pull requests found" >&2; exit 1;;
-esac
-exit 0
-`,
-  );
-  chmodSync(gh, 0o755);
-  return dir;
-}
+const ghBin = () => scriptedGhDir([{ number: 7, branch: 'feature-x' }]);
 
 describe('--pr N and PR numbers found by the dispatcher', () => {
   it('run --pr 7 "…" works on PR 7’s branch and pushes onto it; the goal is not eaten by --pr', async () => {
@@ -99,7 +67,7 @@ describe('--pr N and PR numbers found by the dispatcher', () => {
     expect(sh(origin, 'git', 'show', 'feature-x:answer.js')).toBe('module.exports = 42;');
     // A PR that cannot be read stops before anything runs.
     const bad = await runCli(['run', '--agent-cli', 'claude', '--pr', '9', 'x'], { dataDir: tmp(), cwd: repo, env: e });
-    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'tutti: --pr 9: cannot read PR 9: no pull requests found']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'tutti: --pr 9: cannot read PR 9: no pull requests found for branch "9"']);
     // --pr followed by the goal: the goal stays whole.
     const words = await runCli(['dispatcher', 'analyze', '--json', '--agent-cli', 'claude', '--pr', 'Fix the tests'], { dataDir: tmp() });
     expect(JSON.parse(words.stdout)).toMatchObject([{ task: 'Fix the tests' }]);
