@@ -3,7 +3,7 @@
  * their text and float32 embeddings searched through `memory-index.ts`. Writes are one immediate
  * transaction each; the FTS index is maintained in the same transaction (external content).
  */
-import type { SqliteDatabase, SqliteStatement } from './driver.js';
+import type { SqliteDatabase } from './driver.js';
 import { TuttiError } from '../../core/errors.js';
 import type { MemoryHit, MemoryKind, MemoryListFilter, MemoryModelInfo, MemoryProvenance, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import { indexAdd, indexRemove, indexSearch } from './memory-index.js';
