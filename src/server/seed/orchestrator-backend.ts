@@ -11,6 +11,8 @@ import type { OrchestrateRequest, SeedAgentRequest } from './orchestrator-schema
 
 /** What the seed routes call. Every method resolves JSON in the seed's documented shapes. */
 export interface OrchestratorBackend {
+  /** Prepares the backend when the server starts (the seed's default agents); the routes call it too, so a failure here is retried on use. */
+  initialize?(): Promise<void>;
   orchestrate(request: OrchestrateRequest): Promise<SeedSession>;
   /** @throws TuttiError `ERR_RUN_NOT_FOUND` */
   getSession(sessionId: string): Promise<SeedSessionStatus>;
@@ -192,6 +194,7 @@ export function createEngineOrchestratorBackend(engine: Engine, options: EngineO
   const facade = options.orchestrator ?? createOrchestrator({ engine, mirrorEvents: false, ...(options.llm ? { llm: options.llm } : {}) });
   const notFound = (id: string) => new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
   return {
+    initialize: () => facade.initialize(),
     async orchestrate(req) {
       const steps = stepsOfRequest(req);
       return facade.orchestrate(req.goal, {
