@@ -231,6 +231,8 @@ CREATE INDEX memories_tsv ON memories USING GIN (tsv);
     sql: `
 -- Seed 001's approvals_total / rejections_total: people's decisions are attempts by 'human'.
 CREATE INDEX attempts_decisions ON attempts (status) WHERE agent_id = 'human';
+-- sessions_total / sessions_active: runs by the template that made them.
+CREATE INDEX runs_by_template ON runs ((metadata::json ->> 'template'), status) WHERE (metadata::json ->> 'template') IS NOT NULL;
 `,
   },
 ];

@@ -190,6 +190,8 @@ CREATE INDEX logs_by_severity ON logs (severity, ts) WHERE severity >= 3;
     sql: `
 -- Seed 001's approvals_total / rejections_total: people's decisions are attempts by 'human'.
 CREATE INDEX attempts_decisions ON attempts (status) WHERE agent_id = 'human';
+-- sessions_total / sessions_active: runs by the template that made them.
+CREATE INDEX runs_by_template ON runs (json_extract(metadata, '$.template'), status) WHERE json_extract(metadata, '$.template') IS NOT NULL;
 `,
   },
 ];
