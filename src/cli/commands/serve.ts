@@ -55,7 +55,7 @@ export function registerServe(program: Command): void {
   withStoreOptions(
     program
       .command('serve')
-      .description('serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback)')
+      .description('serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback; TUTTI_LLM_URL, TUTTI_LLM_MODEL, TUTTI_LLM_KEY_ENV: the LLM endpoint of seed 003’s agents)')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
       .option('--port <port>', `port (0: any free port)`, parsePort, DEFAULT_PORT)
       .option('--concurrency <n>', 'most attempts at once in this process', parsePositiveInt('--concurrency'))
