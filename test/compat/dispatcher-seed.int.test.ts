@@ -80,6 +80,17 @@ describe('--pr N and PR numbers found by the dispatcher', () => {
     expect(spec!.workspace.pr).toBe(123);
     expect(spec!.command.join(' ')).toContain('--pr 123 -- Fix failing tests in PR #123 and push updates');
   });
+
+  it('dispatcher create --foreground acts on the PR number too', async () => {
+    const repo = gitRepo(ANSWER);
+    const origin = tmp('tutti-origin-');
+    sh(origin, 'git', 'init', '-q', '--bare');
+    sh(repo, 'git', 'remote', 'add', 'origin', origin);
+    sh(repo, 'git', 'push', '-q', 'origin', 'main:feature-x');
+    const r = await runCli(['dispatcher', 'create', '--foreground', '--agent-cli', 'claude', 'Address the review of PR #7'], { dataDir: tmp(), cwd: repo, env: env({ claude: SET_ANSWER }, ['claude'], ghBin()) });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(sh(origin, 'git', 'show', 'feature-x:answer.js')).toBe('module.exports = 42;');
+  });
 });
 
 describe('doctor', () => {

@@ -352,7 +352,12 @@ async function runForeground(planned: Array<AgentSpec & { runId: string }>, f: D
   try {
     const stop = f.json ? () => undefined : followCodingOutput(engine, process.stderr);
     const ids: string[] = [];
-    for (const p of planned) ids.push((await engine.createRun(codingGoalPlan(p.task, { ...f, agentCli: (p.cli ? [p.cli] : p.cli_chain!).join(',') }), { runId: p.runId })).id);
+    for (const p of planned) {
+      // The spec's own CLI chain and PR (found in the task, or --pr N): its branch is fetched first.
+      const flags: DispatcherFlags = { ...f, agentCli: (p.cli ? [p.cli] : p.cli_chain!).join(','), ...(p.workspace.pr !== undefined ? { pr: String(p.workspace.pr) } : {}) };
+      await settleCodingFlags(flags);
+      ids.push((await engine.createRun(codingGoalPlan(p.task, flags), { runId: p.runId })).id);
+    }
     await reportOrphanWorktrees(engine, settings.dataDir, process.cwd(), process.stderr);
     await engine.start();
     const views = [];
