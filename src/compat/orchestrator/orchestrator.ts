@@ -11,18 +11,18 @@
 import { createEngine } from '../../create-engine.js';
 import type { AgentRecord } from '../../agents/types.js';
 import type { Engine } from '../../core/engine.js';
-import { NonRetryableError, TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
+import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
-import { generatePlan } from '../../planner/index.js';
 import { StateManager } from '../../memory/state.js';
 import { createStateSessions, type StateSessions } from '../../memory/state-sessions.js';
 import type { StateStore } from '../../store/state-types.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_AGENTS } from './capabilities.js';
-import { capObject, toAgentInput } from './agents.js';
+import { AGENT_KEYS, CAPABILITY_KEYS, NO_DRIVER_FUNCTION, ORCHESTRATE_KEYS, capObject, noDriver, toAgentInput, unknownKeys } from './agents.js';
 import { SESSION_MARK, createContextHooks, mergeContext, readContext } from './context.js';
 import { createEventLog } from './event-log.js';
-import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks } from './deterministic.js';
+import { DETERMINISTIC_DRIVER, createDeterministicDriver, stepsToTasks } from './deterministic.js';
+import { normaliseSteps, planWithAgents } from './planning.js';
 import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger } from './logger.js';
 import type { OrchestratorOptions } from './options.js';
 import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
@@ -32,26 +32,7 @@ import { agentsForTools, detectInstalledTools } from './tools.js';
 import type { AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
 
 export type { OrchestratorOptions, GoalPlanner, LlmSettings } from './options.js';
-
-const ORCHESTRATE_KEYS = new Set(['userId', 'chatId', 'initialContext', 'metadata', 'sessionId', 'steps']);
-const AGENT_KEYS = new Set(['id', 'name', 'type', 'description', 'capabilities', 'priority', 'status', 'currentLoad', 'maxLoad', 'metadata', 'driver', 'config']);
-const CAPABILITY_KEYS = new Set(['name', 'description', 'domains', 'tools']);
-
-/** Seed 003 inputs name only known fields: a misspelt one is refused, never dropped. @throws TuttiError `ERR_INVALID_INPUT` */
-function unknownKeys(value: object, known: ReadonlySet<string>, where: string): void {
-  const bad = Object.keys(value).filter((k) => !known.has(k));
-  if (bad.length) throw new TuttiError('ERR_INVALID_INPUT', `${where}: unknown field${bad.length > 1 ? 's' : ''} ${bad.map((k) => `'${k}'`).join(', ')} (known: ${[...known].join(', ')})`, { details: { fields: bad } });
-}
-
-/** The function behind agents registered without a driver on an engine the orchestrator adopted and no LLM is configured for. */
-export const NO_DRIVER_FUNCTION = 'tutti.orchestrator.no-driver';
-
-/** Fails every task of an agent that has no driver: it never reports work it did not do. */
-function noDriver(ctx: { agent: { id: string } }): never {
-  throw new NonRetryableError(
-    `no driver configured for agent '${ctx.agent.id}': register it with a driver (POST /api/orchestrator/agents with "driver" and "config", e.g. "driver": "llm", "config": { "baseUrl", "model" }), or give tutti an LLM endpoint (tutti serve: TUTTI_LLM_URL and TUTTI_LLM_MODEL; the library: createOrchestrator({ llm }))`,
-  );
-}
+export { NO_DRIVER_FUNCTION } from './agents.js';
 
 /**
  * Seed 003's orchestrator.
@@ -284,40 +265,10 @@ export class Orchestrator {
 
   /** Steps of a goal: the given ones, the custom planner's, or the planner run's. */
   async #plan(goal: string, sessionId: string, options: OrchestrateOptions): Promise<PlanStep[]> {
-    const normalise = (steps: Array<Partial<PlanStep> & { title: string }>): PlanStep[] =>
-      steps.map((s, i) => ({
-        id: s.id ?? `step-${i + 1}`,
-        title: s.title,
-        agentType: s.agentType ?? null,
-        requiredCapabilities: s.requiredCapabilities ?? [],
-        dependencies: s.dependencies ?? [],
-        ...(s.description ? { description: s.description } : {}),
-        ...(s.agentId ? { agentId: s.agentId } : {}),
-        ...(s.input !== undefined ? { input: s.input } : {}),
-      }));
-    if (options.steps) return normalise(options.steps);
+    if (options.steps) return normaliseSteps(options.steps);
     const agents = await this.listAgents();
-    if (this.#options.planner) return normalise(await this.#options.planner(goal, { agents, initialContext: options.initialContext ?? {} }));
-    const planner = agents.find((a) => a.type === 'planner' && a.status !== 'disabled' && (a.driver === DETERMINISTIC_DRIVER || a.driver === 'llm'));
-    if (!planner || this.engine.state !== 'running') {
-      // No planning agent that can answer here (an adopted engine without the deterministic driver):
-      // decompose in process, the same way the deterministic planner agent does.
-      this.logger.debug('planner', 'Planning in process (no planner agent can answer on this engine)', { sessionId });
-      return decomposeGoal(goal, agents.filter((a) => a.status === 'active').map((a) => ({ type: a.type, capabilities: a.capabilities.map((c) => c.name) })));
-    }
-    const generated = await generatePlan(this.engine, goal, { agent: { id: planner.id }, waitMs: this.#options.planTimeoutMs ?? 120_000, maxCorrections: 2 });
-    this.logger.info('planner', `Plan drafted by ${planner.id} (planning run ${generated.runId})`, { sessionId, agentId: planner.id, data: { planRunId: generated.runId, corrections: generated.corrections } });
-    return generated.plan.tasks.map((t, i) => {
-      const sel = typeof t.agent === 'string' ? { id: t.agent } : (t.agent ?? {});
-      return {
-        id: t.id ?? `step-${i + 1}`,
-        title: t.title ?? t.id,
-        agentType: sel.type ?? null,
-        requiredCapabilities: sel.capabilities ?? [],
-        dependencies: t.dependsOn ?? [],
-        ...(t.prompt ? { description: t.prompt } : {}),
-      };
-    });
+    if (this.#options.planner) return normaliseSteps(await this.#options.planner(goal, { agents, initialContext: options.initialContext ?? {} }));
+    return planWithAgents(this.engine, this.logger, goal, sessionId, agents, this.#options.planTimeoutMs ?? 120_000);
   }
 
   /**
