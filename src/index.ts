@@ -56,6 +56,8 @@ export {
   createCliDriver,
   codingPlan,
   analyzeTask,
+  TaskDispatcher,
+  usableClis,
   reconcileWithEngine,
   probeCli,
   CLI_NAMES,
@@ -75,6 +77,8 @@ export {
   type CodingAgentConfig,
   type CodingRunInput,
   type AgentSpec,
+  type TaskDispatcherOptions,
+  type CreatedAgent,
 } from './agents/drivers/cli/index.js';
 export {
   prepareWorkspace,

@@ -101,7 +101,7 @@ describe('bad input: one line on stderr, exit code 2, nothing created', () => {
       expect(r.stderr).toMatch(message);
       const v = await runCli(['plan', 'validate', plan], { dataDir: dir });
       expect(v.code).toBe(2);
-      const list = await runCli(['list', '--json'], { dataDir: dir });
+      const list = await runCli(['runs', '--json'], { dataDir: dir });
       expect(JSON.parse(list.stdout)).toEqual([]);
     });
   }
@@ -118,7 +118,7 @@ describe('bad input: one line on stderr, exit code 2, nothing created', () => {
 
   it('bad usage', async () => {
     const dir = tempDir();
-    for (const args of [['run'], ['run', '--bogus'], ['status', 'run_nope'], ['list', '--status', 'weird'], ['run', 'goal without agent'], ['run', '--plan', join(dir, 'missing.yaml')], ['run', '--plan', 'x', '--concurrency', '0']]) {
+    for (const args of [['run'], ['run', '--bogus'], ['status', 'run_nope'], ['runs', '--status', 'weird'], ['run', 'goal without agent'], ['run', '--plan', join(dir, 'missing.yaml')], ['run', '--plan', 'x', '--concurrency', '0']]) {
       const r = await runCli(args, { dataDir: dir });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
@@ -141,7 +141,7 @@ describe('inspecting and steering runs', () => {
     expect(queued.tasks.find((t: { id: string }) => t.id === 'world').blockedReason).toEqual({ kind: 'dependencies', waitingOn: ['hello'] });
     expect(queued.tasks.find((t: { id: string }) => t.id === 'hello').blockedReason).toEqual({ kind: 'queued' });
 
-    const listed = JSON.parse((await runCli(['list', '--status', 'queued', '--json'], { dataDir: dir })).stdout);
+    const listed = JSON.parse((await runCli(['runs', '--status', 'queued', '--json'], { dataDir: dir })).stdout);
     expect(listed.map((r: { id: string }) => r.id)).toEqual([id]);
 
     const resumed = await runCli(['resume', '--json'], { dataDir: dir });
@@ -150,7 +150,7 @@ describe('inspecting and steering runs', () => {
     expect(views).toHaveLength(1);
     expect(views[0]).toMatchObject({ id, status: 'completed' });
 
-    const none = JSON.parse((await runCli(['list', '--status', 'queued,running', '--json'], { dataDir: dir })).stdout);
+    const none = JSON.parse((await runCli(['runs', '--status', 'queued,running', '--json'], { dataDir: dir })).stdout);
     expect(none).toEqual([]);
 
     const logs = await runCli(['logs', id], { dataDir: dir });

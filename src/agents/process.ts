@@ -52,7 +52,7 @@ const TAIL = 4096;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export { isProcessAlive, processGroupAlive, signalGroup } from './containment/index.js';
+export { isProcessAlive, killGroup, processGroupAlive, signalGroup } from './containment/index.js';
 
 /**
  * Kills what remains of an attempt: every process carrying its `TUTTI_IDEMPOTENCY_KEY` (and the

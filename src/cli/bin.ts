@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** Entry of the `tutti`, `orch` and `ai_orch` binaries. */
+import { basename } from 'node:path';
 import { guardPipes } from './pipes.js';
 import { main } from './main.js';
 
 guardPipes();
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), basename(process.argv[1] ?? '')).then(
   (code) => {
     process.exitCode = code;
   },

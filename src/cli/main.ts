@@ -29,7 +29,7 @@ const MODULES: ReadonlyArray<{ help: ReadonlyArray<readonly [term: string, descr
   {
     help: [
       ['status [options] <run>', 'show a run with its tasks, attempts and blocked reasons'],
-      ['list [options]', 'list runs, newest first (by creation time)'],
+      ['list|runs [options]', 'list runs, newest first (by creation time); as ai_orch or orch, list is the live tmux sessions (seed 004)'],
       ['logs [options] <run>', "print a run's event log, or with --task the output log of a task's attempt"],
     ],
     load: async () => (await import('./commands/inspect.js')).registerInspect,
@@ -76,12 +76,13 @@ const MODULES: ReadonlyArray<{ help: ReadonlyArray<readonly [term: string, descr
   },
 ];
 
-const nameOf = (term: string): string => term.split(' ')[0]!;
+/** The names of a help term (`list|runs [options]`: list and its alias runs). */
+const namesOf = (term: string): string[] => term.split(' ')[0]!.split('|');
 
 /** Every top-level command name, in help order. */
-export const COMMAND_NAMES: readonly string[] = MODULES.flatMap((m) => m.help.map(([term]) => nameOf(term)));
+export const COMMAND_NAMES: readonly string[] = MODULES.flatMap((m) => m.help.flatMap(([term]) => namesOf(term)));
 
-const moduleOf = (name: string) => MODULES.find((m) => m.help.some(([term]) => nameOf(term) === name));
+const moduleOf = (name: string) => MODULES.find((m) => m.help.some(([term]) => namesOf(term).includes(name)));
 
 /**
  * The command modules `argv` needs: the named command's module when the first argument names one
@@ -158,8 +159,10 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     const terms = new Map<string, string>();
     for (const m of MODULES) {
       for (const [term, description] of m.help) {
-        program.command(nameOf(term)).description(description);
-        terms.set(nameOf(term), term);
+        const [name, ...aliases] = namesOf(term);
+        const cmd = program.command(name!).description(description);
+        for (const a of aliases) cmd.alias(a);
+        terms.set(name!, term);
       }
     }
     const standard = new Help();
@@ -181,8 +184,19 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/**
+ * Seed 004's `ai_orch list` (and `orch list`) lists the live tmux sessions, as the seed's CLI does;
+ * `tutti list` lists runs. Both names reach the same program: the name it was called by decides.
+ * @param program the name the CLI was started as (`process.argv[1]`'s file name).
+ */
+export function seedArgv(argv: string[], program: string): string[] {
+  const name = program.replace(/\.(c|m)?js$/, '');
+  return (name === 'ai_orch' || name === 'orch') && argv[0] === 'list' ? ['live', 'list', ...argv.slice(1)] : argv;
+}
+
 /** Runs the CLI; resolves with the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(input: string[], programName = ''): Promise<number> {
+  const argv = seedArgv(input, programName);
   const json = argv.includes('--json');
   const near = argv[0] === undefined ? null : nearCommand(argv[0]);
   if (near) {

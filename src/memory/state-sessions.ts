@@ -65,8 +65,18 @@ export interface StateSessions {
   deleteSession(sessionId: string): Promise<boolean>;
 }
 
+const WRITE_KEYS = new Set(['key', 'value', 'type', 'agentId', 'ttl', 'expectedVersion']);
+const SESSION_OPTION_KEYS = new Set(['userId', 'chatId', 'initialState', 'metadata']);
+
+/** A misspelt field (`ttlMs`, `agentID`…) is refused, never dropped. @throws TuttiError `ERR_INVALID_INPUT` */
+function knownOnly(value: object, known: ReadonlySet<string>, where: string): void {
+  const bad = Object.keys(value).filter((k) => !known.has(k));
+  if (bad.length) throw new TuttiError('ERR_INVALID_INPUT', `${where}: unknown field${bad.length > 1 ? 's' : ''} ${bad.map((k) => `'${k}'`).join(', ')} (known: ${[...known].join(', ')})`);
+}
+
 function toWrite(w: StateWrite) {
   if (!w || typeof w !== 'object') throw new TuttiError('ERR_INVALID_INPUT', 'a state write is { key, value, type?, agentId?, ttl? }');
+  knownOnly(w, WRITE_KEYS, 'state write');
   return {
     key: w.key,
     value: w.value,
@@ -101,6 +111,7 @@ export function createStateSessions(state: StateManager): StateSessions {
 
   return {
     async createSession(sessionId, options = {}) {
+      knownOnly(options ?? {}, SESSION_OPTION_KEYS, 'createSession options');
       const existing = await getSession(sessionId);
       if (existing) return existing;
       const session: StateSession = { id: sessionId, userId: options.userId ?? null, chatId: options.chatId ?? null, metadata: options.metadata ?? {}, createdAt: state.now() };
@@ -116,7 +127,7 @@ export function createStateSessions(state: StateManager): StateSessions {
       return session;
     },
     getSession,
-    setState: (sessionId, write) => state.set(sessionId, toWrite(write)),
+    setState: async (sessionId, write) => state.set(sessionId, toWrite(write)),
     getState: (sessionId, key, agentId) => state.getValue(sessionId, key, agentId ? { agentId } : {}),
     async getAllState(sessionId, agentId) {
       const list = await state.list(sessionId, agentId ? { agentId } : {});

@@ -2,12 +2,13 @@
  * Prometheus metrics (`GET /metrics`): `tutti_*` gauges read from the store at scrape time (runs
  * and tasks by status, blocked tasks by reason, queue depth, agent load), an attempt duration
  * histogram fed by this process's events, and seed 001's `sessions_total`, `sessions_active`,
- * `approvals_total`, `rejections_total`. One registry per server, so servers in one process
+ * `approvals_total`, `rejections_total`, read from the store too. One registry per server, so servers in one process
  * never share counters.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine.js';
 import { RUN_STATUSES, TASK_STATUSES, type EventRecord } from '../core/model.js';
+import { SESSION_TEMPLATE } from '../compat/sessions/info.js';
 
 const ACTIVE_RUN_STATUSES = new Set(['queued', 'running', 'awaiting_approval']);
 
@@ -102,27 +103,47 @@ export function createMetrics(engine: Engine): ServerMetrics {
   });
   const events = new Counter({ name: 'tutti_events_total', help: 'Events committed by this process, by type.', labelNames: ['type'], registers: [registry] });
 
+  // Seed 001's metrics are facts of the store: sessions are dev-team runs, decisions are every
+  // approval or rejection made through any face (API, CLI, library), surviving restarts.
+  const sessions = async () => (await stats()).runsByTemplate[SESSION_TEMPLATE] ?? {};
   new Counter({
     name: 'sessions_total',
-    help: 'Total number of sessions (runs) in the store.',
+    help: 'Total number of sessions (runs of the dev-team template) in the store.',
     registers: [registry],
     async collect() {
-      const s = await stats();
+      const n = Object.values(await sessions()).reduce((a, b) => a + (b ?? 0), 0);
       this.reset();
-      this.inc(Object.values(s.runsByStatus).reduce((a, b) => a + (b ?? 0), 0));
+      this.inc(n);
     },
   });
   new Gauge({
     name: 'sessions_active',
-    help: 'Current active sessions (runs queued, running or awaiting approval).',
+    help: 'Current active sessions (pending, running or awaiting approval).',
     registers: [registry],
     async collect() {
-      const s = await stats();
-      this.set(Object.entries(s.runsByStatus).reduce((a, [k, n]) => a + (ACTIVE_RUN_STATUSES.has(k) ? (n ?? 0) : 0), 0));
+      this.set(Object.entries(await sessions()).reduce((a, [k, n]) => a + (ACTIVE_RUN_STATUSES.has(k) ? (n ?? 0) : 0), 0));
     },
   });
-  const approvals = new Counter({ name: 'approvals_total', help: 'Total approvals granted through this process.', registers: [registry] });
-  const rejections = new Counter({ name: 'rejections_total', help: 'Total rejections through this process.', registers: [registry] });
+  new Counter({
+    name: 'approvals_total',
+    help: 'Total approvals (every approval decision recorded in the store).',
+    registers: [registry],
+    async collect() {
+      const n = (await stats()).decisions.approved;
+      this.reset();
+      this.inc(n);
+    },
+  });
+  new Counter({
+    name: 'rejections_total',
+    help: 'Total rejections (every rejection recorded in the store).',
+    registers: [registry],
+    async collect() {
+      const n = (await stats()).decisions.rejected;
+      this.reset();
+      this.inc(n);
+    },
+  });
 
   return {
     registry,
@@ -132,8 +153,7 @@ export function createMetrics(engine: Engine): ServerMetrics {
       if (e.type === 'attempt:succeeded' || e.type === 'attempt:failed' || e.type === 'attempt:cancelled') {
         const ms = (e.data as { ms?: unknown } | null)?.ms;
         if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) durations.observe({ status: e.type.slice('attempt:'.length) }, ms / 1000);
-      } else if (e.type === 'approval:granted') approvals.inc();
-      else if (e.type === 'approval:rejected') rejections.inc();
+      }
     },
   };
 }

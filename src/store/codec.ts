@@ -13,7 +13,8 @@ function sameRetry(a: TaskSpec['retry'], b: TaskSpec['retry']): boolean {
     a.backoff.initialMs === b.backoff.initialMs &&
     a.backoff.factor === b.backoff.factor &&
     a.backoff.maxMs === b.backoff.maxMs &&
-    a.backoff.jitter === b.backoff.jitter
+    a.backoff.jitter === b.backoff.jitter &&
+    (a.retryOn ?? []).join() === (b.retryOn ?? []).join()
   );
 }
 

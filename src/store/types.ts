@@ -196,6 +196,10 @@ export interface StoreStats {
   tasksByStatus: Record<string, number>;
   blockedByReason: Record<string, number>;
   readyTasks: number;
+  /** Runs made from a template (their `metadata.template`, e.g. seed 001's sessions are `dev-team` runs), by template and status. */
+  runsByTemplate: Record<string, Partial<Record<RunStatus, number>>>;
+  /** Decisions people made on approval tasks, through any face (API, CLI, library); kept with the runs. */
+  decisions: { approved: number; rejected: number };
 }
 
 // --- logs -----------------------------------------------------------------------------------

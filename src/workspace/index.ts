@@ -21,4 +21,4 @@ export { reconcileWorktrees, pruneOrphans, type Reconciliation, type OrphanWorkt
 export { landBranch, repositoryId, type LandOptions, type LandResult } from './merge-queue.js';
 export { attemptRef, startAttempt, attemptTouched, conflictedFiles, type AttemptStart, type AttemptStartResult, type PendingMerge } from './attempt.js';
 export { snapshotTree, compareSnapshots, type TreeSnapshot, type BoundaryChange } from './boundary.js';
-export { openPullRequest, type PullRequestOptions, type PullRequestResult } from './pr.js';
+export { openPullRequest, pullRequestInfo, fetchPullRequestBranch, type GhOptions, type PullRequestInfo, type PullRequestOptions, type PullRequestResult } from './pr.js';

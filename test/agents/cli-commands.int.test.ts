@@ -109,7 +109,7 @@ describe('tutti --agent-cli (run is the default command)', () => {
     [['--agent-cli', 'claude', '--validate', 'npm test && npm run lint', 'x'], /--validate: cannot run 'npm test && npm run lint' without a shell .*sh -c/],
     [['--agent-cli', 'claude', '--context', '/nope.md', 'x'], /cannot read --context \/nope.md: no such file/],
     [['--agent-cli', 'claude', '--plan', 'p.yaml'], /apply to a goal, not to --plan/],
-    [['--validate', 'npm test', 'x'], /needs --agent-cli/],
+    [['--validate', 'npm test', 'x'], /no coding-agent CLI is installed and logged in/],
     [['--agent-cli', 'claude', '--budget-usd', 'lots', 'x'], /--budget-usd must be a positive number of dollars, got 'lots'/],
     [['--agent', 'mine', '--budget-tokens', '100', 'x'], /with --agent, put budget in the agent's config/],
   ])('%j is a usage error (exit 2, one line)', async (args, re) => {
@@ -233,7 +233,7 @@ describe.skipIf(!hasTmux)('tutti live / attach / kill (private tmux server)', ()
 
     expect((await runCli(['kill', 'live-claude-1'], { dataDir: data, env: e })).stdout).toBe('killed tutti-live-claude-1\n');
     expect((await runCli(['kill', 'tutti-live-claude-2'], { dataDir: data, env: e })).code).toBe(0);
-    expect((await runCli(['live', 'list'], { dataDir: data, env: e })).stdout).toBe('no tutti sessions\n');
+    expect((await runCli(['live', 'list'], { dataDir: data, env: e })).stdout).toBe('no tutti sessions (runs: tutti runs)\n');
     const missing = await runCli(['kill', 'nope'], { dataDir: data, env: e });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no session 'nope'");

@@ -16,7 +16,7 @@ describe('one engine', () => {
     try {
       const orch = orchestrator({ engine, agents: new AgentDispatcher(dir) });
       const ids = orch.queueBatch([createFarmTask('research', 'Look around', 'Notes', { priority: 'low' }), createFarmTask('implementation', 'Build', 'Works', { priority: 'high' })]);
-      const results = await orch.executeBatch(ids);
+      const { results } = await orch.executeBatch(ids);
       const run = await engine.getRun(results[0]!.runId!);
       expect(run?.status).toBe('completed');
       expect(run?.tasks.map((t) => [t.id, t.priority, t.status, t.attempts[0]?.agentId])).toEqual([
@@ -49,7 +49,7 @@ describe('one engine', () => {
       const idsA = a.queueBatch([createFarmTask('test', 'a1', 'x'), createFarmTask('review', 'a2', 'x')]);
       const idsB = b.queueBatch([createFarmTask('docs', 'b1', 'x'), createFarmTask('test', 'b2', 'x')]);
       const [ra, rb] = await Promise.all([a.executeBatch(idsA, { parallel: 5 }), b.executeBatch(idsB, { parallel: 5 })]);
-      expect([...ra, ...rb].every((r) => r.status === 'success' && r.agentId === 'solo')).toBe(true);
+      expect([...ra.results, ...rb.results].every((r) => r.status === 'success' && r.agentId === 'solo')).toBe(true);
       expect(max).toBe(1);
       expect(maxUsed).toBe(1);
     } finally {
@@ -71,7 +71,7 @@ describe('one engine', () => {
       await started;
       const rb = await b.executeBatch([b.queueTask(createFarmTask('ops', 'o1', 'x'))], { timeout: 10_000 });
       const ra = await batchA;
-      expect([...ra, ...rb].map((r) => [r.status, r.agentId])).toEqual([
+      expect([...ra.results, ...rb.results].map((r) => [r.status, r.agentId])).toEqual([
         ['success', 'general-purpose'],
         ['success', 'general-purpose'],
         ['success', 'general-purpose'],

@@ -16,7 +16,7 @@ describe('seed examples', () => {
       priority: 'high',
     });
     expect(task.taskId).toMatch(/^task-/);
-    expect(task).toMatchObject({ type: 'implementation', title: 'Build authentication', acceptance: 'Users can log in', context: ['/src/auth.ts'], priority: 'high' });
+    expect(task).toMatchObject({ type: 'implementation', description: 'Build authentication', successCriteria: 'Users can log in', title: 'Build authentication', acceptance: 'Users can log in', context: ['/src/auth.ts'], constraints: [], priority: 'high' });
     expect(Number.isNaN(Date.parse(task.createdAt))).toBe(false);
 
     orch.queueTask(task);
@@ -31,6 +31,7 @@ describe('seed examples', () => {
     expect(result.error).toBeUndefined();
     expect(Date.parse(result.completedAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt!));
     expect(result.durationMs).toBe(Date.parse(result.completedAt) - Date.parse(result.startedAt!));
+    expect(result.duration).toBe(result.durationMs);
     expect(orch.getQueuedTasks()).toEqual([]);
     expect(orch.getResult(task.taskId)).toEqual(result);
   });
@@ -41,11 +42,13 @@ describe('seed examples', () => {
     const taskIds = orch.queueBatch(tasks);
     expect(taskIds).toEqual(tasks.map((t) => t.taskId));
 
-    const results = await orch.executeBatch(taskIds, { parallel: 3, failFast: false, timeout: 60_000 });
+    const batch = await orch.executeBatch(taskIds, { parallel: 3, failFast: false, timeout: 60_000 });
+    const results = batch.results;
     expect(results.map((r) => r.taskId)).toEqual(taskIds);
     expect(results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
+    expect(isOverallSuccess(batch)).toBe(true);
     expect(isOverallSuccess(results)).toBe(true);
-    expect(results.summary).toBe('3/3 succeeded');
+    expect(batch).toMatchObject({ summary: 'All 3 tasks completed successfully', successCount: 3, failureCount: 0, blockedCount: 0, issues: [] });
     // Review goes to the reviewing specialist; the two tests to agents taking `test`.
     expect(results[2]!.agentId).toBe('explore');
     for (const r of results.slice(0, 2)) expect(['bash', 'general-purpose']).toContain(r.agentId);
@@ -78,7 +81,8 @@ describe('seed examples', () => {
     orch.on(custom);
 
     const ids = orch.queueBatch([createFarmTask('test', 'Unit tests', 'All pass'), createFarmTask('research', 'Prior art', 'Three sources')]);
-    const results = await orch.executeBatch(ids);
+    const batch = await orch.executeBatch(ids);
+    const results = batch.results;
 
     for (const [i, id] of ids.entries()) {
       const mine = events.filter((e) => 'taskId' in e && e.taskId === id).map((e) => e.type);
@@ -91,14 +95,14 @@ describe('seed examples', () => {
     }
     const last = events[events.length - 1]!;
     expect(last.type).toBe('batch_completed');
-    expect(last.type === 'batch_completed' && last.results).toBe(results);
+    expect(last.type === 'batch_completed' && last.results).toBe(batch);
     expect(seen).toContain(`Task ${ids[0]} started by ${results[0]!.agentId}`);
     expect(seen).toContain(`Task ${ids[1]} completed: success`);
-    expect(seen[seen.length - 1]).toBe('Batch done: 2/2 succeeded');
+    expect(seen[seen.length - 1]).toBe('Batch done: All 2 tasks completed successfully');
 
     expect(lines).toHaveLength(events.length);
     expect(lines[0]).toMatch(/^\[farm\] task_queued task-\S+ \(test, normal\): Unit tests$/);
-    expect(lines[lines.length - 1]).toBe('[farm] batch_completed 2/2 succeeded');
+    expect(lines[lines.length - 1]).toBe('[farm] batch_completed All 2 tasks completed successfully');
 
     orch.off(custom);
     const before = events.length;
@@ -134,7 +138,7 @@ describe('seed examples', () => {
     expect(dispatcher.selectAgent('implementation')?.id).toBe('general-purpose');
     expect(dispatcher.getTotalCapacity()).toEqual({ total: 18, used: 3, available: 15 });
     expect(() => dispatcher.registerAgent({ id: 'bad', name: 'Bad', capabilities: [], maxConcurrent: 0 })).toThrow(/maxConcurrent/);
-    expect(new AgentDispatcher('/tmp/x', { agents: [] }).selectAgent('test')).toBeNull();
+    expect(new AgentDispatcher('/tmp/x', { agents: [] }).selectAgent('test')).toBeUndefined();
   });
 
   test('state persistence: restoreState on a new orchestrator brings back pending tasks', async () => {
@@ -145,16 +149,20 @@ describe('seed examples', () => {
 
     const state = first.getState();
     const saved = JSON.stringify(state); // e.g. into CLAUDE.local.md
-    expect(state.queued.map((t) => t.taskId)).toEqual(pending);
-    expect(state.results.map((r) => r.taskId)).toEqual([done]);
+    expect([...state.activeTasks.keys()]).toEqual(pending);
+    expect(state.activeTasks.has(pending[0]!)).toBe(true);
+    expect(state.pendingResults.map((r) => r.taskId)).toEqual([done]);
+    expect([...state.agentStatus.values()].map((s) => [s.taskId, s.status])).toEqual([[done, 'complete']]);
     expect(state.agents.map((a) => a.id)).toEqual(['general-purpose', 'bash', 'explore']);
 
     const restored = orchestrator();
     restored.restoreState(JSON.parse(saved));
-    expect(restored.getQueuedTasks()).toEqual(state.queued);
+    expect(restored.getQueuedTasks()).toEqual([...state.activeTasks.values()]);
+    expect(restored.getPendingTasks()).toHaveLength(2);
     expect(restored.getResult(done)?.status).toBe('success');
+    expect(restored.getStatus(done)?.startTime).toBeInstanceOf(Date);
 
-    const results = await restored.executeBatch(pending);
+    const results = (await restored.executeBatch(pending)).results;
     expect(results.map((r) => r.status)).toEqual(['success', 'success']);
     expect(results[1]!.agentId).toBe('general-purpose');
     expect(restored.getQueuedTasks()).toEqual([]);
@@ -172,7 +180,7 @@ describe('scheduling comes from the engine', () => {
       createFarmTask('test', 'high', 'x', { priority: 'high' }),
       createFarmTask('test', 'normal 2', 'x', { priority: 'normal' }),
     ]);
-    const results = await orch.executeBatch(ids, { parallel: 1 });
+    const results = (await orch.executeBatch(ids, { parallel: 1 })).results;
     expect(order).toEqual(['high', 'normal 1', 'normal 2', 'low']);
     // Results follow the given ids, not the dispatch order.
     expect(results.map((r) => r.taskId)).toEqual(ids);
@@ -191,7 +199,7 @@ describe('scheduling comes from the engine', () => {
     };
     const orch = orchestrator({ executor });
     const ids = orch.queueBatch(Array.from({ length: 7 }, (_, i) => createFarmTask('implementation', `t${i}`, 'x')));
-    const results = await orch.executeBatch(ids, { parallel: 2 });
+    const results = (await orch.executeBatch(ids, { parallel: 2 })).results;
     expect(isOverallSuccess(results)).toBe(true);
     expect(max).toBe(2);
   });
@@ -215,7 +223,7 @@ describe('scheduling comes from the engine', () => {
     };
     const orch = orchestrator({ executor });
     const ids = orch.queueBatch(Array.from({ length: 12 }, (_, i) => createFarmTask('test', `t${i}`, 'x')));
-    const results = await orch.executeBatch(ids, { parallel: 20 });
+    const results = (await orch.executeBatch(ids, { parallel: 20 })).results;
     expect(isOverallSuccess(results)).toBe(true);
     expect(max).toBe(8);
     expect(perAgent.get('bash')!.max).toBe(3);
@@ -248,24 +256,31 @@ describe('failures', () => {
   test('without failFast a failure does not stop the others', async () => {
     const orch = orchestrator({ executor: failOn('bad') });
     const ids = orch.queueBatch([createFarmTask('test', 'bad', 'x', { priority: 'high' }), createFarmTask('test', 'a', 'x'), createFarmTask('test', 'b', 'x')]);
-    const results = await orch.executeBatch(ids, { parallel: 1 });
+    const batch = await orch.executeBatch(ids, { parallel: 1 });
+    const results = batch.results;
     expect(results.map((r) => r.status)).toEqual(['failure', 'success', 'success']);
     expect(results[0]!.error).toBe('bad broke');
+    // The reference puts the message in output and issues.
+    expect(results[0]!.output).toBe('bad broke');
+    expect(batch).toMatchObject({ summary: '3 tasks: 2 succeeded, 1 failed', successCount: 2, failureCount: 1, blockedCount: 0, issues: ['bad broke'] });
+    expect(isOverallSuccess(batch)).toBe(false);
     expect(results[1]!.output).toBe('a ok');
     expect(isOverallSuccess(results)).toBe(false);
-    expect(results.summary).toBe('2/3 succeeded, 1 failed');
+    expect((await orch.executeBatch([])).summary).toBe('No tasks completed');
   });
 
   test('failFast stops dispatching after the first failure: the rest are blocked', async () => {
     const calls: string[] = [];
     const orch = orchestrator({ executor: (task, agent, ctx) => (calls.push(task.title), failOn('bad')(task, agent, ctx)) });
     const ids = orch.queueBatch([createFarmTask('test', 'a', 'x'), createFarmTask('test', 'bad', 'x', { priority: 'high' }), createFarmTask('test', 'b', 'x', { priority: 'low' })]);
-    const results = await orch.executeBatch(ids, { parallel: 1, failFast: true });
+    const batch = await orch.executeBatch(ids, { parallel: 1, failFast: true });
+    const results = batch.results;
+    expect(batch.summary).toBe('3 tasks: 1 failed, 2 blocked');
     expect(calls).toEqual(['bad']);
     expect(results.map((r) => r.status)).toEqual(['blocked', 'failure', 'blocked']);
     expect(results[0]!.error).toMatch(/^not started: failFast stopped the batch after task 'task-\S+' failed$/);
-    expect(results[0]!.agentId).toBeNull();
-    expect(results.summary).toBe('0/3 succeeded, 1 failed, 2 blocked');
+    expect(results[0]!.agentId).toBe('unknown');
+    
     // The engine run failed: that is what stopped dispatch.
     const run = await (await orch.getEngine()).getRun(results[1]!.runId!);
     expect(run?.status).toBe('failed');
@@ -280,11 +295,11 @@ describe('failures', () => {
     });
     const ids = orch.queueBatch([createFarmTask('test', 'slow', 'x', { priority: 'high' }), createFarmTask('test', 'bad', 'x'), createFarmTask('test', 'never', 'x', { priority: 'low' })]);
     const t0 = Date.now();
-    const results = await orch.executeBatch(ids, { parallel: 2, failFast: true });
+    const results = (await orch.executeBatch(ids, { parallel: 2, failFast: true })).results;
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(results.map((r) => r.status)).toEqual(['failure', 'failure', 'blocked']);
     expect(results[0]!.error).toMatch(/^cancelled: failFast stopped the batch/);
-    expect(results[0]!.agentId).not.toBeNull();
+    expect(results[0]!.agentId).not.toBe('unknown');
     expect(results[1]!.error).toBe('boom');
   });
 
@@ -292,12 +307,12 @@ describe('failures', () => {
     const orch = orchestrator({ executor: (_task, _agent, { signal }) => sleep(60_000, signal) });
     const ids = orch.queueBatch([createFarmTask('test', 'hangs', 'x', { priority: 'high' }), createFarmTask('test', 'waits', 'x')]);
     const t0 = Date.now();
-    const results = await orch.executeBatch(ids, { parallel: 1, timeout: 300 });
+    const results = (await orch.executeBatch(ids, { parallel: 1, timeout: 300 })).results;
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(results.map((r) => r.status)).toEqual(['failure', 'failure']);
     for (const r of results) expect(r.error).toBe('timed out: the batch did not finish within 300 ms');
-    expect(results[0]!.agentId).not.toBeNull();
-    expect(results[1]!.agentId).toBeNull();
+    expect(results[0]!.agentId).not.toBe('unknown');
+    expect(results[1]!.agentId).toBe('unknown');
     const run = await (await orch.getEngine()).getRun(results[0]!.runId!);
     expect(run?.status).toBe('cancelled');
   });
@@ -307,14 +322,15 @@ describe('failures', () => {
     const events: FarmEvent[] = [];
     orch.on({ onEvent: (e) => events.push(e) });
     const result = await orch.executeTask('task-does-not-exist');
-    expect(result).toMatchObject({ taskId: 'task-does-not-exist', status: 'failure', agentId: null, startedAt: null, durationMs: 0 });
+    expect(result).toMatchObject({ taskId: 'task-does-not-exist', status: 'failure', agentId: 'unknown', startedAt: null, durationMs: 0 });
     expect(result.error).toMatch(/not found/);
+    expect(result.output).toMatch(/not found/);
     expect(events.map((e) => e.type)).toEqual(['task_failed']);
 
     const id = orch.queueTask(createFarmTask('test', 'real', 'x'));
-    const results = await orch.executeBatch(['task-nope', id]);
+    const results = (await orch.executeBatch(['task-nope', id])).results;
     expect(results.map((r) => r.status)).toEqual(['failure', 'success']);
-    expect(results.summary).toBe('1/2 succeeded, 1 failed');
+    
   });
 
   test('an executor may report a failure with its output', async () => {
@@ -326,9 +342,10 @@ describe('failures', () => {
   test('no agent taking the type: failure, not a hang', async () => {
     const orch = orchestrator({ agents: [{ id: 'only-review', name: 'Reviewer', capabilities: ['review'], maxConcurrent: 1 }] });
     const ids = orch.queueBatch([createFarmTask('implementation', 'Build', 'x'), createFarmTask('review', 'Review', 'x')]);
-    const results = await orch.executeBatch(ids);
-    expect(results.map((r) => r.status)).toEqual(['failure', 'success']);
-    expect(results[0]!.error).toMatch(/no agent can run a 'implementation' task/);
+    const results = (await orch.executeBatch(ids)).results;
+    expect(results.map((r) => r.status)).toEqual(['blocked', 'success']);
+    expect(results[0]!.error).toMatch(/No agent available for a 'implementation' task/);
+    expect(results[0]!.output).toBe(results[0]!.error);
     await expect(orch.executeBatch(ids, { parallel: 0 })).rejects.toThrow(RangeError);
   });
 });

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/server/index.js';
-import { SessionStatus } from '../../src/compat/sessions/index.js';
-import { scriptedOrchestrator, waitForSession } from './sessions-helpers.js';
+import { Orchestrator, SessionStatus } from '../../src/compat/sessions/index.js';
+import { scriptedOrchestrator, track, waitForSession } from './sessions-helpers.js';
 
 describe('seed 001: HTTP endpoints over a sessions Orchestrator', () => {
   it('GET /healthz, GET /readyz, GET /metrics with sessions_total, sessions_active, approvals_total, rejections_total', async () => {
@@ -37,6 +37,22 @@ describe('seed 001: HTTP endpoints over a sessions Orchestrator', () => {
       expect(value('approvals_total')).toBe(1);
       expect(value('rejections_total')).toBe(1);
 
+      // A decision made by another process (its own engine on the database) counts too, and
+      // the counts survive a restart: they are read from the store.
+      const c = await orchestrator.startNewSession('third');
+      await waitForSession(orchestrator, c, (i) => i.status === SessionStatus.AWAITING_APPROVAL, 'c');
+      const other = track(new Orchestrator({ dbPath: orchestrator.config.dbPath, workDirBase: orchestrator.config.workDirBase, engine: { pollMs: 20 } }));
+      await other.rejectAndIterate(c, 'not yet', 'pm');
+      await other.close();
+      const again = createServer({ engine: await orchestrator.engine(), dataDir: orchestrator.config.dataDir });
+      try {
+        const m = await again.app.inject({ method: 'GET', url: '/metrics' });
+        const v = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m.body)?.[1]);
+        expect([v('sessions_total'), v('approvals_total'), v('rejections_total')]).toEqual([3, 1, 2]);
+      } finally {
+        await again.close();
+      }
+
       await orchestrator.close();
       const down = await server.app.inject({ method: 'GET', url: '/healthz' });
       expect(down.statusCode).toBe(503);
@@ -44,5 +60,17 @@ describe('seed 001: HTTP endpoints over a sessions Orchestrator', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('seed 001: a library Orchestrator serves its probes', () => {
+  it('orchestrator.serve() answers /healthz, /readyz and /metrics over HTTP; close() stops it', async () => {
+    const { orchestrator } = scriptedOrchestrator();
+    const { url } = await orchestrator.serve();
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready', database: 'connected' });
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^sessions_total 0$/m);
+    await orchestrator.close();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

@@ -75,6 +75,21 @@ describe('seed 001: Orchestrator class', () => {
     });
     expect(() => new Orchestrator({ maxIterations: 0 })).toThrow(SessionValidationError);
   });
+
+  it('the seed’s own names: Orchestrator(config=OrchestratorConfig(db_path=…, max_iterations=…, …)); unknown names are refused', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tutti-sessions-cwd-'));
+    await inDir(cwd, async () => {
+      const config = { db_path: 'data/custom.db', max_iterations: 3, session_ttl_days: 2, work_dir_base: 'work', use_sqlite_checkpointer: true };
+      const orchestrator = track(new Orchestrator({ config }));
+      expect(orchestrator.config).toMatchObject({ dbPath: resolve(cwd, 'data/custom.db'), maxIterations: 3, sessionTtlDays: 2, workDirBase: resolve(cwd, 'work'), useSqliteCheckpointer: true });
+      expect(track(new Orchestrator(config)).config.maxIterations).toBe(3);
+      await orchestrator.engine();
+      expect(existsSync(join(cwd, 'data/custom.db'))).toBe(true);
+    });
+    expect(() => new Orchestrator({ max_iteration: 3 } as never)).toThrow(/unknown field 'max_iteration'/);
+    expect(() => new Orchestrator({ max_iterations: 3, maxIterations: 4 })).toThrow(/same setting/);
+    expect(() => new Orchestrator({ db_path: 7 } as never)).toThrow(SessionValidationError);
+  });
 });
 
 describe('seed 001: session management', () => {
@@ -119,12 +134,17 @@ describe('seed 001: session management', () => {
 
     const allSessions = await orchestrator.listSessions();
     expect(allSessions.map((s) => s.sessionId).sort()).toEqual([...ids].sort());
-    const running = await orchestrator.listSessions({ status: SessionStatus.RUNNING });
+    // running = orchestrator.list_sessions(status=SessionStatus.RUNNING)
+    const running = await orchestrator.listSessions(SessionStatus.RUNNING);
     expect(running).toEqual([]);
     const waiting = await orchestrator.listSessions({ status: SessionStatus.AWAITING_APPROVAL });
     expect(waiting).toHaveLength(11);
+    expect((await orchestrator.listSessions('completed')).map((s) => s.sessionId)).toEqual([ids[0]]);
     expect((await orchestrator.listSessions({ status: SessionStatus.COMPLETED })).map((s) => s.sessionId)).toEqual([ids[0]]);
-    const recent = await orchestrator.listSessions({ limit: 10 });
+    expect(await orchestrator.listSessions(SessionStatus.AWAITING_APPROVAL, 3)).toHaveLength(3);
+    expect(await orchestrator.listSessions({ limit: 10 })).toHaveLength(10);
+    // recent = orchestrator.list_sessions(limit=10)
+    const recent = await orchestrator.listSessions(undefined, 10);
     expect(recent).toHaveLength(10);
     // Newest first.
     const times = recent.map((s) => s.createdAt.getTime());
@@ -133,6 +153,8 @@ describe('seed 001: session management', () => {
     expect(recent.map((s) => s.sessionId)).not.toContain(ids[0]);
     expect(recent.map((s) => s.sessionId)).not.toContain(ids[1]);
     await expect(orchestrator.listSessions({ status: 'paused' as SessionStatus })).rejects.toBeInstanceOf(SessionValidationError);
+    await expect(orchestrator.listSessions('paused' as SessionStatus)).rejects.toThrow(/unknown status 'paused'/);
+    await expect(orchestrator.listSessions({ state: 'running' } as never)).rejects.toThrow(/unknown option 'state'/);
   });
 });
 
@@ -204,20 +226,22 @@ describe('seed 001: artifacts, logs, state', () => {
     await waitForSession(orchestrator, id, awaiting, 'the approval');
     const artifacts = await orchestrator.getArtifacts(id);
     const workDir = join(dirs.workDirBase, id);
-    expect(artifacts).toEqual({
+    // The seed's dict, key for key.
+    expect(JSON.parse(JSON.stringify(artifacts))).toEqual({
       prd: join(workDir, 'docs/PRD.md'),
-      techSpec: join(workDir, 'docs/TECH_SPEC.md'),
+      tech_spec: join(workDir, 'docs/TECH_SPEC.md'),
       scaffold: join(workDir, 'scaffold.sh'),
-      bugReport: null,
-      workDir,
+      bug_report: null,
+      work_dir: workDir,
     });
+    expect([artifacts.techSpec, artifacts.bugReport, artifacts.workDir]).toEqual([artifacts.tech_spec, null, workDir]);
     // if artifacts["prd"]: with open(...) as f: prd_content = f.read()
     let prdContent = '';
-    if (artifacts.prd) prdContent = readFileSync(artifacts.prd, 'utf8');
+    if (artifacts['prd']) prdContent = readFileSync(artifacts['prd'], 'utf8');
     expect(prdContent).toContain('# PRD');
     await orchestrator.approveAndContinue(id);
     await waitForSession(orchestrator, id, (i) => i.status === SessionStatus.COMPLETED, 'completion');
-    expect((await orchestrator.getArtifacts(id)).bugReport).toBe(join(workDir, 'docs/BUG_REPORT.md'));
+    expect((await orchestrator.getArtifacts(id))['bug_report']).toBe(join(workDir, 'docs/BUG_REPORT.md'));
     await expect(orchestrator.getArtifacts('nope')).rejects.toBeInstanceOf(SessionNotFoundError);
   });
 
@@ -301,8 +325,8 @@ describe('seed 001: usage examples', () => {
       if (info.status === SessionStatus.AWAITING_APPROVAL) {
         // Review artifacts
         const artifacts = await orchestrator.getArtifacts(sessionId);
-        print(`PRD: ${artifacts.prd}`);
-        print(`Tech Spec: ${artifacts.techSpec}`);
+        print(`PRD: ${artifacts['prd']}`);
+        print(`Tech Spec: ${artifacts['tech_spec']}`);
 
         // Approve or reject
         const userInput = input('Approve? (y/n): ');

@@ -56,8 +56,8 @@ describe('seed 000: library-safe programmatic API', () => {
     const handle: RunHandle = await orchestrator.orchestrateTask(input);
     const { runId } = handle;
     const status: RunStatus = await getRunStatus(runId);
-    expect(['queued', 'running', 'completed']).toContain(status.phase);
-    expect(status.progress).toBeGreaterThanOrEqual(0);
+    // The test backend is deterministic and synchronous, as the reference's: done when orchestrateTask resolves.
+    expect(status).toEqual({ phase: 'completed', progress: 100, finished: true });
 
     const done = await orchestrator.waitForRun(runId, { timeoutMs: 15_000 });
     expect(done).toEqual({ phase: 'completed', progress: 100, finished: true });
@@ -142,13 +142,9 @@ describe('seed 000: generic orchestration client', () => {
     };
     const { runId } = await client.startRun(input);
     expect(runId).toMatch(/^run_/);
-    let status = await client.getStatus(runId);
-    expect(status.runId).toBe(runId);
-    expect(['queued', 'running', 'completed']).toContain(status.status);
-    await waitUntil(async () => (await client.getStatus(runId)).finished === true);
-    status = await client.getStatus(runId);
+    const status = await client.getStatus(runId);
     expect(status).toMatchObject({ runId, status: 'completed', progress: 100, finished: true, summary: expect.stringContaining('Implement feature X') });
-    expect(await client.cancel(runId)).toBeUndefined(); // best-effort, finished: no-op
+    expect(await client.cancel(runId)).toEqual({ success: true }); // best-effort, finished: no-op
     expect(await client.getStatus('run_unknown')).toEqual({ runId: 'run_unknown', status: 'unknown', progress: 0, finished: false });
 
     // The seed reached the run's memory with its namespace; the caller's provenance is kept.

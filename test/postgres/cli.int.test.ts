@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== null)(`tutti CLI on PostgreSQL${unavailable ? ` 
   });
 
   it('an unreachable database is one line on stderr, exit 2, the password masked', async () => {
-    const r = await runCli(['list', '--database-url', 'postgres://someone:hunter2@127.0.0.1:1/nope'], { dataDir: dir });
+    const r = await runCli(['runs', '--database-url', 'postgres://someone:hunter2@127.0.0.1:1/nope'], { dataDir: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('cannot connect to PostgreSQL at postgres://someone:***@127.0.0.1:1/nope');

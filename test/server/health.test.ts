@@ -24,7 +24,8 @@ describe('probes and metrics', () => {
     expect((await s.call('GET', '/metrics', { auth: false })).status).toBe(401);
     const run = (await s.call('POST', '/api/v1/runs', { body: { plan: diamondPlan() } })).json;
     await s.engine.waitForRun(run.id);
-    await s.call('POST', '/api/v1/runs', { body: { plan: { tasks: [{ id: 'wait', agent: 'test', input: { hang: true } }, { id: 'after', agent: 'test', dependsOn: ['wait'] }] } } });
+    // A session (seed 001) is a run of the dev-team template: this one stands in for one.
+    await s.call('POST', '/api/v1/runs', { body: { plan: { metadata: { template: 'dev-team' }, tasks: [{ id: 'wait', agent: 'test', input: { hang: true } }, { id: 'after', agent: 'test', dependsOn: ['wait'] }] } } });
     const m = await s.call('GET', '/metrics');
     expect(m.status).toBe(200);
     expect(m.headers['content-type']).toMatch(/^text\/plain/);
@@ -35,7 +36,7 @@ describe('probes and metrics', () => {
     expect(m.text).toMatch(/^tutti_queue_depth 0$/m);
     expect(m.text).toMatch(/^tutti_attempt_duration_seconds_count\{status="succeeded"\} 4$/m);
     expect(m.text).toMatch(/^# TYPE sessions_total counter$/m);
-    expect(m.text).toMatch(/^sessions_total 2$/m);
+    expect(m.text).toMatch(/^sessions_total 1$/m);
     expect(m.text).toMatch(/^# TYPE sessions_active gauge$/m);
     expect(m.text).toMatch(/^sessions_active 1$/m);
     expect(m.text).toMatch(/^approvals_total 0$/m);

@@ -17,6 +17,7 @@ describe('seed 003 routes (/api/orchestrator)', () => {
         status: 'active',
         currentLoad: 0,
         maxLoad: 3,
+        driver: 'test', // tutti extension: completes the steps at once (without it, no driver is configured here)
       },
     });
     expect(reg.status).toBe(201);
@@ -87,8 +88,11 @@ describe('seed 003 routes (/api/orchestrator)', () => {
     });
     const stats = await s.call('GET', '/api/orchestrator/stats');
     seedResponses.stats.parse(stats.json);
-    expect(stats.json).toMatchObject({ totalAgents: 4, activeAgents: 4, busyAgents: 0, usedCapacity: 0, agentsByType: { coder: 1, exec: 1, function: 1, test: 1 } });
-    expect(stats.json.totalCapacity).toBe(2 + 4);
+    // The seed registry: its four default agents and coder-1; never tutti's own shell/function/test agents.
+    expect(stats.json).toMatchObject({ totalAgents: 5, activeAgents: 5, busyAgents: 0, usedCapacity: 0 });
+    expect(stats.json.agentsByType).toEqual({ planner: 1, researcher: 1, coder: 2, reviewer: 1 });
+    expect(stats.json.totalCapacity).toBe(13 + 2);
+    expect(agents.json.agents.map((a: { id: string }) => a.id)).not.toContain('shell');
   });
 
   it('answers 404 for unknown sessions and 400 for an empty goal or a goal no agent can do', async () => {

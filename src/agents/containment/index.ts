@@ -80,6 +80,19 @@ export function signalGroup(pgid: number, sig: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Ends a process group: SIGTERM, up to `graceMs` for it to empty, then SIGKILL until it is empty.
+ * For short-lived helpers (probes) whose group is all there is to end.
+ */
+export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  signalGroup(pgid, 'SIGTERM');
+  for (const deadline = Date.now() + graceMs; processGroupAlive(pgid) && Date.now() < deadline; ) await sleep(10);
+  while (processGroupAlive(pgid)) {
+    signalGroup(pgid, 'SIGKILL');
+    await sleep(10);
+  }
+}
+
 /** The cgroup name prefix of an attempt: found again by another process from its idempotency key. */
 function attemptCgroupPrefix(key: string): string {
   return `a-${createHash('sha256').update(key).digest('hex').slice(0, 16)}-`;

@@ -10,17 +10,17 @@ import type { Command } from 'commander';
 import { parseCliList } from '../../agents/drivers/cli/config.js';
 import { codingPlan } from '../../agents/drivers/cli/coding/plan.js';
 import { reconcileWithEngine } from '../../agents/drivers/cli/coding/reconcile.js';
-import { analyzeTask, type AgentSpec } from '../../agents/drivers/cli/dispatch.js';
+import { analyzeTask, noUsableCli, runCommandOf, usableClis, type AgentSpec } from '../../agents/drivers/cli/dispatch.js';
 import { findProgram } from '../../agents/drivers/cli/probe.js';
-import { CLI_ADAPTERS } from '../../agents/drivers/cli/adapters.js';
 import { newSession, sessionName } from '../../agents/drivers/cli/tmux.js';
-import { CLI_NAMES, type CliName } from '../../agents/drivers/cli/types.js';
+import type { CliName } from '../../agents/drivers/cli/types.js';
 import type { Engine } from '../../core/engine.js';
 import { isTuttiError } from '../../core/errors.js';
 import { newRunId } from '../../core/ids.js';
 import type { PlanInput, TaskWorkspace } from '../../core/plan/schema.js';
 import type { RunView } from '../../core/run-view.js';
 import { splitCommandLine } from '../../workspace/argv.js';
+import { fetchPullRequestBranch } from '../../workspace/pr.js';
 import { openEngine } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { mergeQueueLines } from '../format.js';
@@ -35,7 +35,8 @@ export interface CodingFlags {
   validate?: string[];
   model?: string;
   branch?: string;
-  pr?: boolean;
+  /** `--pr` alone: true; `--pr N`: the PR number (a string of digits). */
+  pr?: boolean | string;
   /** false with --no-new-pr. */
   newPr?: boolean;
   /** false with --no-new-branch. */
@@ -71,7 +72,7 @@ export function withCodingOptions(cmd: Command): Command {
     .option('--branch <name>', 'branch to work on (default tutti/<runId>/<taskId>)')
     .option('--no-new-branch', 'never create a branch: use --branch (must exist) or the current checkout')
     .option('--no-worktree', 'work in the repository itself instead of a worktree of its own')
-    .option('--pr', 'after validation, push the branch and create or update its PR (gh)')
+    .option('--pr [number]', 'after validation, push the branch and create or update its PR (gh); --pr N: update PR N, working on its branch')
     .option('--no-new-pr', 'never create a PR: only update an existing one')
     .option('--merge', 'after validation, merge the branch into the branch the task started from')
     .option('--max-iterations <n>', 'attempts in all, each told why the previous failed (default 3 with --validate, else 1)', parsePositiveInt('--max-iterations'))
@@ -90,16 +91,72 @@ export function isCodingRun(f: CodingFlags): boolean {
   );
 }
 
+/** The PR number of `--pr N`, or undefined for `--pr` alone or no `--pr`. */
+export function prNumberOf(f: CodingFlags): number | undefined {
+  return typeof f.pr === 'string' ? Number(f.pr) : undefined;
+}
+
 function workspaceOf(f: CodingFlags): TaskWorkspace {
-  const pr = f.pr ? (f.newPr === false ? 'update' : 'create') : f.newPr === false ? 'update' : undefined;
+  const n = prNumberOf(f);
+  const pr = n !== undefined ? n : f.pr ? (f.newPr === false ? 'update' : 'create') : f.newPr === false ? 'update' : undefined;
   return {
     ...(f.worktree === false ? { worktree: false } : {}),
     ...(f.branch ? { branch: f.branch } : {}),
     ...(f.newBranch === false ? { newBranch: false } : {}),
-    ...(pr ? { pr } : {}),
+    ...(pr !== undefined ? { pr } : {}),
     ...(f.merge ? { merge: true } : {}),
     ...(f.setup ? { setup: f.setup } : {}),
   };
+}
+
+/**
+ * `--pr` takes an optional PR number: a value that is not one is the goal's first word
+ * (`--pr "Fix the tests"`), given back to the goal.
+ * @returns the goal words.
+ */
+export function restoreGoalWords(words: readonly string[], f: CodingFlags): string[] {
+  if (typeof f.pr !== 'string' || /^\d+$/.test(f.pr)) {
+    if (typeof f.pr === 'string' && Number(f.pr) < 1) throw new UsageError(`--pr ${f.pr}: a PR number is 1 or more`);
+    return [...words];
+  }
+  const first = f.pr;
+  f.pr = true;
+  return [first, ...words];
+}
+
+/**
+ * Settles what a goal run needs before its plan is made: without `--agent-cli` (and `--agent`)
+ * the chain is the CLIs installed and logged in (a note on stderr says which); with `--pr N`,
+ * PR N's head branch is read and fetched with gh and becomes the branch to work on.
+ * @throws UsageError when no CLI is usable, `--branch` and `--pr N` are both given, or PR N cannot be read.
+ */
+export async function settleCodingFlags(f: CodingFlags, cwd: string = process.cwd()): Promise<void> {
+  if (!f.agentCli && !f.agent) {
+    const { chain, probes } = await usableClis({ env: process.env });
+    if (!chain.length) throw new UsageError(noUsableCli(probes));
+    f.agentCli = chain.join(',');
+    process.stderr.write(`no --agent-cli: using ${chain.join(' → ')} (installed and logged in; tutti doctor)\n`);
+  }
+  const n = prNumberOf(f);
+  if (n !== undefined) {
+    if (f.branch) throw new UsageError(`give --branch or --pr ${n}, not both: PR ${n}'s work goes on its own branch`);
+    const pr = await fetchPullRequestBranch({ dir: cwd, number: n });
+    if ('error' in pr) throw new UsageError(`--pr ${n}: ${pr.error}`);
+    f.branch = pr.branch;
+    f.newBranch = false;
+  }
+}
+
+/**
+ * The goal of `tutti run` and whether it is a coding run: a goal with coding flags, or a goal
+ * with no `--agent` (the seed's `ai_orch run "task"`: a coding agent is chosen). Coding goals get
+ * their chain and PR branch settled ({@link settleCodingFlags}).
+ */
+export async function prepareGoalRun(words: readonly string[], f: CodingFlags & { plan?: string; template?: string; param?: string[] }): Promise<{ goal: string; coding: boolean }> {
+  const goal = restoreGoalWords(words, f).join(' ').trim();
+  const coding = isCodingRun(f) || (goal !== '' && !f.plan && !f.agent && !f.template && !f.param?.length);
+  if (coding && goal && !f.plan && !f.template && !f.param?.length) await settleCodingFlags(f);
+  return { goal, coding };
 }
 
 function chainOf(f: CodingFlags): CliName[] | undefined {
@@ -182,10 +239,6 @@ export async function reportOrphanWorktrees(engine: Engine, dataDir: string, cwd
   }
 }
 
-function installedClis(): CliName[] {
-  return CLI_NAMES.filter((n) => findProgram(CLI_ADAPTERS[n].program, process.env) !== null);
-}
-
 interface DispatcherFlags extends CodingFlags {
   json?: boolean;
   dryRun?: boolean;
@@ -195,15 +248,23 @@ interface DispatcherFlags extends CodingFlags {
   config?: string;
 }
 
-function specsFor(task: string, f: DispatcherFlags): AgentSpec[] {
-  const chain = chainOf(f);
+async function specsFor(task: string, f: DispatcherFlags): Promise<AgentSpec[]> {
+  let chain = chainOf(f);
+  if (!chain) {
+    const usable = await usableClis({ env: process.env });
+    if (!usable.chain.length) throw new UsageError(noUsableCli(usable.probes));
+    chain = usable.chain;
+  }
   try {
-    return analyzeTask(task, {
-      ...(chain ? { forcedCli: chain } : { installed: installedClis() }),
+    const specs = analyzeTask(task, {
+      forcedCli: chain,
       ...(f.model ? { model: f.model } : {}),
       ...(f.worktree === false ? { inPlace: true } : {}),
       ...(f.branch ? { branch: f.branch } : {}),
     });
+    // --pr N names the PR of every agent (over a number found in the task).
+    const n = prNumberOf(f);
+    return n === undefined ? specs : specs.map((s) => ({ ...s, workspace: { ...s.workspace, pr: n } }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -215,36 +276,30 @@ function printSpecs(specs: AgentSpec[]): void {
   }
 }
 
-/** argv of `tutti run` for one spec (what a tmux session runs). */
+/** argv of `tutti run` for one spec (what a tmux session runs): the spec's own settings, then the flags it does not carry. */
 function runArgv(spec: AgentSpec, runId: string, f: DispatcherFlags, dataDir: string, db: string): string[] {
-  const bin = resolve(new URL('../bin.js', import.meta.url).pathname);
-  const chain = spec.cli ? [spec.cli] : spec.cli_chain!;
-  const args = [process.execPath, bin, 'run', '--run-id', runId, '--data-dir', dataDir, '--db', db, '--agent-cli', chain.join(',')];
-  if (spec.model) args.push('--model', spec.model);
-  if (f.context) args.push('--context', resolve(f.context));
-  for (const v of f.validate ?? []) args.push('--validate', v);
-  if (f.branch) args.push('--branch', f.branch);
-  if (f.newBranch === false) args.push('--no-new-branch');
-  if (f.worktree === false) args.push('--no-worktree');
-  if (f.pr) args.push('--pr');
-  if (f.newPr === false) args.push('--no-new-pr');
-  if (f.merge) args.push('--merge');
-  if (f.maxIterations) args.push('--max-iterations', String(f.maxIterations));
-  if (f.setup) args.push('--setup', f.setup);
-  for (const g of f.allowPath ?? []) args.push('--allow-path', g);
-  for (const g of f.forbidPath ?? []) args.push('--forbid-path', g);
-  if (f.budgetUsd) args.push('--budget-usd', String(f.budgetUsd));
-  if (f.budgetTokens) args.push('--budget-tokens', String(f.budgetTokens));
-  if (f.budgetMs) args.push('--budget-ms', String(f.budgetMs));
-  args.push('--', spec.task);
-  return args;
+  const extra: string[] = [];
+  if (f.context) extra.push('--context', resolve(f.context));
+  for (const v of f.validate ?? []) extra.push('--validate', v);
+  if (f.newBranch === false) extra.push('--no-new-branch');
+  if (f.pr === true) extra.push('--pr');
+  if (f.newPr === false) extra.push('--no-new-pr');
+  if (f.merge) extra.push('--merge');
+  if (f.maxIterations) extra.push('--max-iterations', String(f.maxIterations));
+  if (f.setup) extra.push('--setup', f.setup);
+  for (const g of f.allowPath ?? []) extra.push('--allow-path', g);
+  for (const g of f.forbidPath ?? []) extra.push('--forbid-path', g);
+  if (f.budgetUsd) extra.push('--budget-usd', String(f.budgetUsd));
+  if (f.budgetTokens) extra.push('--budget-tokens', String(f.budgetTokens));
+  if (f.budgetMs) extra.push('--budget-ms', String(f.budgetMs));
+  return runCommandOf(spec, runId, { dataDir, db, extraArgs: extra });
 }
 
 export function registerDispatcher(program: Command): void {
   const d = program.command('dispatcher').description('turn a task into coding agents (seed 004): analyze, create');
-  withCodingOptions(d.command('analyze').description('print the agent specs a task becomes (name, task, cli or cli_chain, model, workspace)').argument('<task...>', 'the task').option('--json', 'print the specs as JSON')).action(
+  withCodingOptions(d.command('analyze').description('print the agent specs a task becomes (name, task, cli or cli_chain, model, workspace)').argument('[task...]', 'the task').option('--json', 'print the specs as JSON')).action(
     handler(async (words: string[], f: DispatcherFlags) => {
-      const specs = specsFor(words.join(' '), f);
+      const specs = await specsFor(restoreGoalWords(words, f).join(' '), f);
       if (f.json) printJson(specs);
       else printSpecs(specs);
       return EXIT.ok;
@@ -255,15 +310,15 @@ export function registerDispatcher(program: Command): void {
       d
         .command('create')
         .description('create the agents of a task: each runs as `tutti run` in a tmux session tutti-<name> (tutti live list, attach, kill)')
-        .argument('<task...>', 'the task')
+        .argument('[task...]', 'the task')
         .option('--dry-run', 'print the specs and the commands, start nothing')
         .option('--json', 'print the specs (with run ids and sessions) as JSON')
         .option('--foreground', 'run the agents in this process instead of tmux sessions'),
     ),
   ).action(
     handler(async (words: string[], f: DispatcherFlags) => {
-      const task = words.join(' ');
-      const specs = specsFor(task, f);
+      const task = restoreGoalWords(words, f).join(' ');
+      const specs = await specsFor(task, f);
       const settings = resolveSettings(f);
       const planned = specs.map((s) => {
         const runId = newRunId();
@@ -299,7 +354,12 @@ async function runForeground(planned: Array<AgentSpec & { runId: string }>, f: D
   try {
     const stop = f.json ? () => undefined : followCodingOutput(engine, process.stderr);
     const ids: string[] = [];
-    for (const p of planned) ids.push((await engine.createRun(codingGoalPlan(p.task, { ...f, agentCli: (p.cli ? [p.cli] : p.cli_chain!).join(',') }), { runId: p.runId })).id);
+    for (const p of planned) {
+      // The spec's own CLI chain and PR (found in the task, or --pr N): its branch is fetched first.
+      const flags: DispatcherFlags = { ...f, agentCli: (p.cli ? [p.cli] : p.cli_chain!).join(','), ...(p.workspace.pr !== undefined ? { pr: String(p.workspace.pr) } : {}) };
+      await settleCodingFlags(flags);
+      ids.push((await engine.createRun(codingGoalPlan(p.task, flags), { runId: p.runId })).id);
+    }
     await reportOrphanWorktrees(engine, settings.dataDir, process.cwd(), process.stderr);
     await engine.start();
     const views = [];

@@ -22,12 +22,13 @@ import { openSqliteStore } from '../../store/sqlite/index.js';
 import { databaseUrlOf, openEngine } from '../context.js';
 import { resolveSettings, type StoreFlags } from '../config.js';
 import { EXIT } from '../errors.js';
-import { handler, printJson, withStoreOptions } from '../io.js';
+import { handler, parsePositiveInt, printJson, withStoreOptions } from '../io.js';
 
 interface DoctorFlags extends StoreFlags {
   databaseUrl?: string;
   json?: boolean;
   pruneWorktrees?: boolean;
+  probeTimeout: number;
 }
 
 export interface DoctorReport {
@@ -87,13 +88,14 @@ export function registerDoctor(program: Command): void {
       .command('doctor')
       .description('check the coding-agent CLIs (installed, version, authenticated), git, gh, tmux, and this repository’s worktrees')
       .option('--json', 'print the report as JSON')
-      .option('--prune-worktrees', 'remove orphaned worktrees whose commits are safe on a branch'),
+      .option('--prune-worktrees', 'remove orphaned worktrees whose commits are safe on a branch')
+      .option('--probe-timeout <ms>', 'longest wait for each probe command; past it the command and everything it started are killed', parsePositiveInt('--probe-timeout'), 20_000),
   ).action(
     handler(async (flags: DoctorFlags) => {
       const env = process.env;
       const store = await checkStore(flags);
-      const clis = await Promise.all(CLI_NAMES.map((n) => probeCli(CLI_ADAPTERS[n], { env, home: homedir() })));
-      const tools = await probeTools(env);
+      const clis = await Promise.all(CLI_NAMES.map((n) => probeCli(CLI_ADAPTERS[n], { env, home: homedir(), timeoutMs: flags.probeTimeout })));
+      const tools = await probeTools(env, flags.probeTimeout);
       let worktrees: DoctorReport['worktrees'] = null;
       let quotas: QuotaRecord[] = [];
       if (store.ok) {

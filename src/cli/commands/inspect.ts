@@ -50,6 +50,7 @@ export function registerInspect(program: Command): void {
   withStoreOptions(
     program
       .command('list')
+      .alias('runs')
       .description('list runs, newest first (by creation time)')
       .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')}); repeat or comma-separate`, (v: string, prev: string[] = []) => [...prev, ...v.split(',')])
       .option('--limit <n>', 'at most this many', parsePositiveInt('--limit'), 50)

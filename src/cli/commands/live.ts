@@ -1,7 +1,7 @@
 /**
  * Interactive agent sessions in tmux (seed 004): `tutti live --cli NAME` starts one (and attaches
- * on a terminal), `tutti live list` lists tutti's sessions, `tutti attach SESSION` and
- * `tutti kill SESSION`. `TUTTI_TMUX_SOCKET` selects a private tmux server (`tmux -L`).
+ * on a terminal), `tutti live list` (seed 004's `ai_orch list`) lists tutti's sessions, `tutti attach
+ * SESSION` and `tutti kill SESSION`. `TUTTI_TMUX_SOCKET` selects a private tmux server (`tmux -L`).
  */
 import type { Command } from 'commander';
 import { CLI_ADAPTERS } from '../../agents/drivers/cli/adapters.js';
@@ -71,19 +71,14 @@ export function registerLive(program: Command): void {
       }),
     );
 
-  live
-    .command('list')
-    .description("tutti's tmux sessions (live ones and dispatcher agents)")
-    .option('--json', 'print a JSON array')
-    .action(
-      handler(async (flags: LiveFlags) => {
-        const sessions = await listSessions(tmuxOptions());
-        if (flags.json) printJson(sessions);
-        else if (!sessions.length) process.stdout.write('no tutti sessions\n');
-        else for (const s of sessions) process.stdout.write(`${s.name.padEnd(32)} ${new Date(s.createdAt).toISOString()}  ${s.dead ? 'exited' : s.attached ? 'attached' : 'detached'}  ${s.command}\n`);
-        return EXIT.ok;
-      }),
-    );
+  const listAction = handler(async (flags: LiveFlags) => {
+    const sessions = await listSessions(tmuxOptions());
+    if (flags.json) printJson(sessions);
+    else if (!sessions.length) process.stdout.write('no tutti sessions (runs: tutti runs)\n');
+    else for (const s of sessions) process.stdout.write(`${s.name.padEnd(32)} ${new Date(s.createdAt).toISOString()}  ${s.dead ? 'exited' : s.attached ? 'attached' : 'detached'}  ${s.command}\n`);
+    return EXIT.ok;
+  });
+  live.command('list').description("tutti's tmux sessions (live ones and dispatcher agents)").option('--json', 'print a JSON array').action(listAction);
 
   program
     .command('attach')

@@ -9,7 +9,7 @@ import { runDetails, runLine } from '../format.js';
 import { handler, parsePositiveInt, printJson, readPlanFile, withStoreOptions } from '../io.js';
 import { attachProgress } from '../progress.js';
 import type { Engine } from '../../core/engine.js';
-import { codingGoalPlan, codingOutcomeLines, followCodingOutput, isCodingRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
+import { codingGoalPlan, codingOutcomeLines, followCodingOutput, prepareGoalRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
 import { missingRolesError, templatePlan, withTemplateOptions, type TemplateFlags } from './template.js';
 
 interface RunFlags extends EngineFlags, CodingFlags, TemplateFlags {
@@ -92,10 +92,10 @@ export function registerRun(program: Command): void {
       .option('--timeout <ms>', 'per-attempt timeout of a goal run, ms', parsePositiveInt('--timeout'))
       .option('--detach', 'create the run and exit (execute it later with tutti resume or a worker)'),
   ))).action(handler(async (goalWords: string[], flags: RunFlags) => {
-    const goal = goalWords.join(' ').trim();
-    if (flags.plan && goal) throw new UsageError('give either --plan FILE or a goal, not both');
+    // Seed 004: a goal without --agent is a coding run whose CLI is chosen; --pr N's branch is fetched.
+    if (flags.plan && goalWords.join(' ').trim()) throw new UsageError('give either --plan FILE or a goal, not both');
+    const { goal, coding } = await prepareGoalRun(goalWords, flags);
     if (!flags.plan && !goal) throw new UsageError('nothing to run: give --plan FILE or a goal (tutti run --help)');
-    const coding = isCodingRun(flags);
     if (coding && flags.plan) throw new UsageError('--agent-cli, --validate and the other coding flags apply to a goal, not to --plan (put them in the plan)');
     if ((flags.template || flags.param) && (flags.plan || coding)) throw new UsageError('--template makes the plan: do not combine it with --plan or the coding flags');
     const plan = flags.template || flags.param ? templatePlan(goal, flags) : flags.plan ? readPlanFile(flags.plan) : coding ? codingGoalPlan(goal, flags) : goalPlan(goal, flags);

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createEmbedder, embedderConfigFrom } from '../../memory/embedders/index.js';
 import { MemoryPlane } from '../../memory/memory-plane.js';
-import { createServer, DEFAULT_PORT } from '../../server/index.js';
+import { llmAgentConfigSchema } from '../../agents/drivers/llm/config.js';
+import { createEngineOrchestratorBackend, createServer, DEFAULT_PORT } from '../../server/index.js';
 import { openEngine, type EngineFlags } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { handler, parsePositiveInt, withStoreOptions } from '../io.js';
@@ -35,11 +36,27 @@ function parsePort(value: string): number {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
+/**
+ * The LLM endpoint of seed 003's default agents (and agents registered over REST without a
+ * driver): TUTTI_LLM_URL (an OpenAI-compatible base URL), TUTTI_LLM_MODEL, and TUTTI_LLM_KEY_ENV
+ * (the name of the variable holding the API key). None set: those agents fail their tasks with
+ * `no driver configured`.
+ */
+function seedLlm(env: NodeJS.ProcessEnv): { baseUrl: string; model: string; apiKeyEnv?: string } | undefined {
+  const baseUrl = env.TUTTI_LLM_URL || undefined;
+  const model = env.TUTTI_LLM_MODEL || undefined;
+  if (!baseUrl && !model) return undefined;
+  const settings = { baseUrl, model, ...(env.TUTTI_LLM_KEY_ENV ? { apiKeyEnv: env.TUTTI_LLM_KEY_ENV } : {}) };
+  const r = llmAgentConfigSchema.safeParse(settings);
+  if (!r.success || !baseUrl || !model) throw new UsageError(`TUTTI_LLM_URL, TUTTI_LLM_MODEL (and TUTTI_LLM_KEY_ENV): ${r.success ? 'give both the URL and the model' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { baseUrl, model, ...(settings.apiKeyEnv ? { apiKeyEnv: settings.apiKeyEnv } : {}) };
+}
+
 export function registerServe(program: Command): void {
   withStoreOptions(
     program
       .command('serve')
-      .description('serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback)')
+      .description('serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback; TUTTI_LLM_URL, TUTTI_LLM_MODEL, TUTTI_LLM_KEY_ENV: the LLM endpoint of seed 003’s agents)')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
       .option('--port <port>', `port (0: any free port)`, parsePort, DEFAULT_PORT)
       .option('--concurrency <n>', 'most attempts at once in this process', parsePositiveInt('--concurrency'))
@@ -52,6 +69,7 @@ export function registerServe(program: Command): void {
     if (token !== null && token.length < 16) throw new UsageError('TUTTI_API_TOKEN must be at least 16 characters');
     if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const webDir = flags.dashboard ? (flags.webDir ?? defaultWebDir()) : null;
+    const llm = seedLlm(process.env);
     const { engine, settings } = openEngine(flags, 'all');
     let server: ReturnType<typeof createServer> | null = null;
     try {
@@ -69,6 +87,8 @@ export function registerServe(program: Command): void {
         }),
         ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}),
         ...(flags.logLevel ? { logger: flags.logLevel as (typeof LOG_LEVELS)[number] } : {}),
+        // Seed 003's routes: its four agents, on the LLM endpoint when one is configured.
+        orchestrator: createEngineOrchestratorBackend(engine, llm ? { llm } : {}),
       });
       await engine.start();
       let url: string;

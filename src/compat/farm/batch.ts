@@ -17,8 +17,9 @@ import type { EventRecord } from '../../core/model.js';
 import type { PlanInput } from '../../core/plan/schema.js';
 import type { RunView, TaskView } from '../../core/run-view.js';
 import { selectorSpec } from './agents.js';
-import type { FarmEventBus } from './events.js';
-import { notDispatched, PRIORITY_RANK, renderPrompt } from './task.js';
+import type { OrchestrationEventEmitter } from './events.js';
+import { createTaskCompletedEvent, createTaskFailedEvent } from './events.js';
+import { NO_AGENT, notDispatched, PRIORITY_RANK, renderPrompt } from './task.js';
 import type { BatchOptions, FarmResult, FarmTask } from './types.js';
 
 /** Batch options with defaults applied. */
@@ -53,6 +54,7 @@ interface Ending {
   finishedAt: number;
   error: string | null;
   output: string;
+  artifacts?: string[];
 }
 
 function stoppedResult(taskId: string, e: Ending, cause: StopCause | null): Pick<FarmResult, 'status' | 'error'> {
@@ -69,14 +71,19 @@ function stoppedResult(taskId: string, e: Ending, cause: StopCause | null): Pick
 
 function toResult(taskId: string, runId: string, e: Ending, cause: StopCause | null): FarmResult {
   const { status, error } = stoppedResult(taskId, e, cause);
+  const ms = e.started ? Math.max(0, e.finishedAt - e.started.at) : 0;
   const r: FarmResult = {
     taskId,
+    agentId: e.started?.agentId ?? NO_AGENT,
     status,
-    output: e.output,
-    agentId: e.started?.agentId ?? null,
+    // The reference puts the message of a failure in `output`.
+    output: e.output || error || '',
+    ...(e.artifacts?.length ? { artifacts: e.artifacts } : {}),
+    ...(error !== undefined ? { issues: [error] } : {}),
+    duration: ms,
     startedAt: e.started ? new Date(e.started.at).toISOString() : null,
     completedAt: new Date(e.finishedAt).toISOString(),
-    durationMs: e.started ? Math.max(0, e.finishedAt - e.started.at) : 0,
+    durationMs: ms,
     runId,
   };
   if (error !== undefined) r.error = error;
@@ -93,7 +100,7 @@ const TERMINAL_TASK_EVENTS: Readonly<Record<string, string>> = {
 /** Everything a batch needs from its orchestrator. */
 export interface BatchDeps {
   engine: Engine;
-  bus: FarmEventBus;
+  bus: OrchestrationEventEmitter;
   /** The engine function executing farm tasks. */
   functionName: string;
   /** Directory the run's attempts work in. */
@@ -107,7 +114,7 @@ export class BatchRun {
   readonly #tasks: ReadonlyMap<string, FarmTask>;
   readonly #options: ResolvedBatchOptions;
   readonly #started = new Map<string, { agentId: string; at: number; attempt: number }>();
-  readonly #outputs = new Map<string, string>();
+  readonly #outputs = new Map<string, { output: string; artifacts: string[] }>();
   readonly #results = new Map<string, FarmResult>();
   #cause: StopCause | null = null;
 
@@ -130,8 +137,8 @@ export class BatchRun {
   }
 
   /** Keeps what an executor produced for an attempt (failures included, which the engine does not store). */
-  recordOutput(taskId: string, attempt: number, output: string): void {
-    this.#outputs.set(`${taskId}/${attempt}`, output);
+  recordOutput(taskId: string, attempt: number, output: string, artifacts: string[] = []): void {
+    this.#outputs.set(`${taskId}/${attempt}`, { output, artifacts });
   }
 
   #plan(): PlanInput {
@@ -142,12 +149,13 @@ export class BatchRun {
       metadata: { farm: { parallel, failFast, timeoutMs } },
       tasks: [...this.#tasks.values()].map((t) => ({
         id: t.taskId,
-        title: t.title.slice(0, 500),
+        title: t.description.slice(0, 500),
         agent: selectorSpec(t.type).agent!,
         function: this.#deps.functionName,
         input: t,
         prompt: renderPrompt(t),
         priority: PRIORITY_RANK[t.priority],
+        ...(t.timeout ? { timeoutMs: t.timeout } : {}),
         continueOnFailure: !failFast,
       })),
     };
@@ -167,10 +175,10 @@ export class BatchRun {
     if (status === 'failed' && this.#options.failFast && this.#cause === null) this.#cause = { kind: 'failFast', taskId: e.taskId };
     const started = this.#started.get(e.taskId) ?? null;
     const error = status === 'failed' ? String((e.data as { error?: unknown } | null)?.error ?? 'failed') : null;
-    const output = started ? (this.#outputs.get(`${e.taskId}/${started.attempt}`) ?? '') : '';
-    const result = toResult(e.taskId, this.runId, { status, started, finishedAt: e.ts, error, output }, this.#cause ?? (status === 'succeeded' ? null : { kind: 'cancelled' }));
+    const made = started ? this.#outputs.get(`${e.taskId}/${started.attempt}`) : undefined;
+    const result = toResult(e.taskId, this.runId, { status, started, finishedAt: e.ts, error, output: made?.output ?? '', artifacts: made?.artifacts ?? [] }, this.#cause ?? (status === 'succeeded' ? null : { kind: 'cancelled' }));
     this.#results.set(e.taskId, result);
-    bus.emit({ type: result.status === 'success' ? 'task_completed' : 'task_failed', timestamp: result.completedAt, taskId: e.taskId, result });
+    bus.emit(result.status === 'success' ? createTaskCompletedEvent(result) : createTaskFailedEvent(result));
   }
 
   /**
@@ -222,8 +230,10 @@ export class BatchRun {
 
   #fromView(t: TaskView): FarmResult {
     const last = t.attempts[t.attempts.length - 1];
-    const output = last ? (this.#outputs.get(`${t.id}/${last.n}`) ?? (typeof last.output === 'string' ? last.output : last.output == null ? '' : JSON.stringify(last.output))) : '';
+    const made = last ? this.#outputs.get(`${t.id}/${last.n}`) : undefined;
+    const output = made?.output ?? (!last ? '' : typeof last.output === 'string' ? last.output : last.output == null ? '' : JSON.stringify(last.output));
     const ending: Ending = {
+      artifacts: made?.artifacts ?? [],
       status: t.status,
       started: last ? { agentId: last.agentId, at: Date.parse(last.startedAt) } : null,
       finishedAt: Date.parse(t.finishedAt ?? last?.finishedAt ?? new Date().toISOString()),

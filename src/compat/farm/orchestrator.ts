@@ -3,7 +3,7 @@
  * It keeps no scheduler of its own: priorities, parallelism, agent choice and capacity are the
  * engine's (see `batch.ts`); this class holds the queue, the results and the event handlers.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FunctionContext } from '../../agents/types.js';
@@ -11,49 +11,22 @@ import { createEngine } from '../../create-engine.js';
 import type { Engine } from '../../core/engine.js';
 import { NonRetryableError, errorMessage } from '../../core/errors.js';
 import { newRunId, randomToken } from '../../core/ids.js';
-import { AgentDispatcher, selectorSpec, type FarmAgentInput } from './agents.js';
+import { AgentRegistry, createAgentStatus, markAgentComplete, markAgentFailed, markAgentRunning } from './agent-status.js';
+import { AgentDispatcher, selectorSpec } from './agents.js';
 import { BatchRun, resolveBatchOptions } from './batch.js';
-import { FarmEventBus } from './events.js';
-import { parseFarmState, parseFarmTask, type FarmState } from './state.js';
-import { notDispatched, toBatchResults } from './task.js';
-import type { BatchOptions, FarmAgent, FarmBatchResults, FarmEventHandler, FarmExecutor, FarmExecutorOutcome, FarmResult, FarmTask } from './types.js';
+import { OrchestrationEventEmitter, createBatchCompletedEvent, createTaskFailedEvent, createTaskQueuedEvent } from './events.js';
+import { toBatchResults } from './results.js';
+import { JsonMap, parseFarmState, parseFarmTask, type FarmState } from './state.js';
+import { checkOptions, defaultFarmExecutor, normaliseOutcome, type Outcome, type OrchestratorOptions } from './options.js';
+import { notDispatched } from './task.js';
+import type { AgentStatus, BatchOptions, FarmAgent, FarmBatchResults, FarmEvent, FarmEventHandler, FarmExecutor, FarmResult, FarmTask } from './types.js';
 
-/**
- * The executor used when none is given: deterministic, succeeds at once with a line describing
- * the task and the agent. It does no real work: real agent CLIs (Claude Code, Codex, Gemini…)
- * come with the engine's coding-agent drivers; pass an `executor` to do real work here.
- */
-export const defaultFarmExecutor: FarmExecutor = (task, agent) => `${agent.id} completed ${task.type} task "${task.title}" (acceptance: ${task.acceptance})`;
-
-/** Options of {@link Orchestrator}; all optional. */
-export interface OrchestratorOptions {
-  /**
-   * The engine to execute on. A given engine is started if idle, and never stopped by `close()`.
-   * @default a private engine: `createEngine({ dataDir, store: { sqlite: dbPath ?? ':memory:' }, runScope: 'own', builtinAgents: false })`, started on the first execution
-   */
-  engine?: Engine;
-  /** Data dir of the private engine (attempt logs, large outputs). @default a fresh directory under the OS temp dir, removed by `close()` */
-  dataDir?: string;
-  /** SQLite file of the private engine, to keep the farm's runs after the process ends. @default ':memory:' */
-  dbPath?: string;
-  /** The agents: a dispatcher (shared, and mutable later), or a list replacing the seed's defaults. @default new AgentDispatcher(`<dataDir>/outputs`) */
-  agents?: AgentDispatcher | FarmAgentInput[];
-  /** Does the work of each task inside an engine attempt. @default defaultFarmExecutor */
-  executor?: FarmExecutor;
-}
-
-function normaliseOutcome(outcome: FarmExecutorOutcome): { ok: boolean; output: string; error?: string } {
-  if (outcome === undefined) return { ok: true, output: '' };
-  if (typeof outcome === 'string') return { ok: true, output: outcome };
-  const r: { ok: boolean; output: string; error?: string } = { ok: outcome.status === 'success', output: outcome.output ?? '' };
-  if (outcome.error !== undefined) r.error = outcome.error;
-  return r;
-}
+export { defaultFarmExecutor, type OrchestratorOptions } from './options.js';
 
 /**
  * Queues and executes farm tasks (seed 002 `Orchestrator`).
  * @example
- * const orchestrator = new Orchestrator();
+ * const orchestrator = new Orchestrator(); // or new Orchestrator('/tmp/outputs'), or new Orchestrator({ executor, dbPath })
  * const task = createFarmTask('implementation', 'Build authentication', 'Users can log in', { priority: 'high' });
  * orchestrator.queueTask(task);
  * const result = await orchestrator.executeTask(task.taskId); // result.status: 'success' | 'failure' | 'blocked'
@@ -67,12 +40,18 @@ export class Orchestrator {
   readonly #dataDir: string;
   readonly #ownsDataDir: boolean;
   readonly #functionName = `farm.${randomToken(6)}`;
-  readonly #bus = new FarmEventBus();
+  readonly #bus = new OrchestrationEventEmitter();
   /** Every task known (queued, running or executed), by id. */
   readonly #tasks = new Map<string, FarmTask>();
   readonly #queue = new Set<string>();
   readonly #running = new Set<string>();
+  /** The latest result of each task. */
   readonly #results = new Map<string, FarmResult>();
+  /** Every result, oldest first (`getResults`). */
+  #history: FarmResult[] = [];
+  /** The latest status of each agent (the reference's registry) and of each task. */
+  readonly #registry = new AgentRegistry();
+  readonly #taskStatus = new Map<string, AgentStatus>();
   readonly #batches = new Map<string, BatchRun>();
   /** Executions in flight, awaited by `close()`. */
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -80,14 +59,20 @@ export class Orchestrator {
   #untrack: (() => void) | null = null;
   #closed = false;
 
-  constructor(options: OrchestratorOptions = {}) {
-    this.#options = options;
-    this.#executor = options.executor ?? defaultFarmExecutor;
-    this.#ownsDataDir = options.dataDir === undefined;
+  /**
+   * @param options the output directory (as the reference takes it), or tutti's options.
+   * @throws TuttiError `ERR_INVALID_OPTIONS` for an unknown or mistyped option.
+   */
+  constructor(options: string | OrchestratorOptions = {}) {
+    const o = typeof options === 'string' ? { outputDir: options } : checkOptions(options);
+    this.#options = o;
+    this.#executor = o.executor ?? defaultFarmExecutor;
+    this.#ownsDataDir = o.dataDir === undefined;
     // Only a path: nothing touches the disk before the first execution.
-    this.#dataDir = resolve(options.dataDir ?? join(tmpdir(), `tutti-farm-${randomToken(6)}`));
-    const agents = options.agents;
-    this.dispatcher = agents instanceof AgentDispatcher ? agents : new AgentDispatcher(join(this.#dataDir, 'outputs'), agents ? { agents } : {});
+    this.#dataDir = resolve(o.dataDir ?? join(tmpdir(), `tutti-farm-${randomToken(6)}`));
+    const agents = o.agents;
+    this.dispatcher = agents instanceof AgentDispatcher ? agents : new AgentDispatcher(o.outputDir ?? join(this.#dataDir, 'outputs'), agents ? { agents } : {});
+    this.#bus.on({ onEvent: (e) => this.#track(e) });
   }
 
   // --- queue -------------------------------------------------------------------------------
@@ -101,7 +86,7 @@ export class Orchestrator {
     const t = parseFarmTask(task);
     this.#tasks.set(t.taskId, t);
     this.#queue.add(t.taskId);
-    this.#bus.emit({ type: 'task_queued', timestamp: new Date().toISOString(), taskId: t.taskId, task: t });
+    this.#bus.emit(createTaskQueuedEvent(t));
     return t.taskId;
   }
 
@@ -116,6 +101,11 @@ export class Orchestrator {
     return [...this.#queue].map((id) => this.#tasks.get(id)!);
   }
 
+  /** Tasks without a result yet (seed 002 `getPendingTasks`): queued ones, then those executing now. */
+  getPendingTasks(): FarmTask[] {
+    return [...this.getQueuedTasks(), ...[...this.#running].map((id) => this.#tasks.get(id)!)];
+  }
+
   /** A known task (queued, running or executed), or null. */
   getTask(taskId: string): FarmTask | null {
     return this.#tasks.get(taskId) ?? null;
@@ -126,11 +116,38 @@ export class Orchestrator {
     return this.#results.get(taskId) ?? null;
   }
 
+  /** Every result so far, oldest first (seed 002 `getResults`). */
+  getResults(): FarmResult[] {
+    return [...this.#history];
+  }
+
+  /** What the agent of a task is doing (seed 002 `getStatus`); undefined before it started. */
+  getStatus(taskId: string): AgentStatus | undefined {
+    const s = this.#taskStatus.get(taskId);
+    return s ? { ...s } : undefined;
+  }
+
+  /** The latest status of every agent that worked (seed 002 `getAllStatus`). */
+  getAllStatus(): AgentStatus[] {
+    return this.#registry.getAll().map((s) => ({ ...s }));
+  }
+
+  /** Forgets queued tasks, results and statuses (seed 002 `clear`); tasks executing now finish and report. */
+  clear(): void {
+    for (const id of this.#queue) this.#tasks.delete(id);
+    this.#queue.clear();
+    this.#results.clear();
+    this.#history = [];
+    this.#registry.clear();
+    this.#taskStatus.clear();
+  }
+
   // --- execution ---------------------------------------------------------------------------
 
   /**
    * Executes one known task (queued, or executed before: it runs again). Never throws: an unknown
-   * id, a task already executing or an engine error give a `failure` result.
+   * id or an engine error give a `failure` result, no available agent a `blocked` one, each
+   * saying why in `output` (and `error`).
    */
   async executeTask(taskId: string): Promise<FarmResult> {
     const results = await this.#execute([taskId], resolveBatchOptions({ parallel: 1 }));
@@ -141,7 +158,8 @@ export class Orchestrator {
    * Executes tasks as one engine run and emits `batch_completed`: high before normal before low
    * (then queue order), at most `parallel` at once; see {@link BatchOptions} for `failFast` and
    * `timeout`. Duplicate ids run once.
-   * @returns one result per distinct id, in the order given, with a `summary`.
+   * @returns the totals (`successCount`, `failureCount`, `blockedCount`, `summary`, …) and one
+   *   result per distinct id, in the order given (`results`).
    * @throws RangeError for invalid options (nothing runs then); task problems are results, not throws.
    */
   async executeBatch(taskIds: readonly string[], options: BatchOptions = {}): Promise<FarmBatchResults> {
@@ -149,7 +167,7 @@ export class Orchestrator {
     const ids = [...new Set(taskIds)];
     const byId = await this.#execute(ids, resolved);
     const results = toBatchResults(ids.map((id) => byId.get(id)!));
-    this.#bus.emit({ type: 'batch_completed', timestamp: new Date().toISOString(), results });
+    this.#bus.emit(createBatchCompletedEvent(results));
     return results;
   }
 
@@ -159,7 +177,7 @@ export class Orchestrator {
     for (const id of ids) {
       const task = this.#tasks.get(id);
       if (this.#closed) out.set(id, notDispatched(id, 'the orchestrator is closed'));
-      else if (!task) out.set(id, notDispatched(id, `task '${id}' not found: queue it first`));
+      else if (!task) out.set(id, notDispatched(id, `Task not found: '${id}' (queue it first)`));
       else if (this.#running.has(id)) out.set(id, notDispatched(id, `task '${id}' is already executing`));
       else runnable.push(task);
     }
@@ -179,8 +197,11 @@ export class Orchestrator {
     }
     for (const [id, r] of out) {
       if (this.#tasks.has(id)) this.#results.set(id, r);
+      this.#history.push(r);
+      // A task that did not succeed stays pending, as in the reference: it can be executed again.
+      if (r.status !== 'success' && this.#tasks.has(id) && !this.#running.has(id)) this.#queue.add(id);
       // Engine-run tasks had their events from the run; the others report here.
-      if (r.runId === undefined) this.#bus.emit({ type: 'task_failed', timestamp: r.completedAt, taskId: id, result: r });
+      if (r.runId === undefined) this.#bus.emit(createTaskFailedEvent(r));
     }
     return out;
   }
@@ -198,7 +219,7 @@ export class Orchestrator {
       for (const t of tasks) {
         if (!why.has(t.type)) why.set(t.type, await engine.explainNoAgent({ ...selectorSpec(t.type), function: this.#functionName }));
         const reason = why.get(t.type);
-        if (reason) out.set(t.taskId, notDispatched(t.taskId, `no agent can run a '${t.type}' task: ${reason}`));
+        if (reason) out.set(t.taskId, notDispatched(t.taskId, `No agent available for a '${t.type}' task: ${reason}`, 'blocked'));
         else dispatchable.push(t);
       }
     } catch (e) {
@@ -219,6 +240,7 @@ export class Orchestrator {
   /** The engine, created and started on first use; the farm function registered on it. */
   #ensureEngine(): Promise<Engine> {
     this.#engine ??= (async () => {
+      mkdirSync(resolve(this.dispatcher.outputDir), { recursive: true });
       const engine =
         this.#options.engine ??
         createEngine({
@@ -236,20 +258,26 @@ export class Orchestrator {
     return this.#engine;
   }
 
-  /** The body of every farm attempt: the executor, with the task and the agent the engine chose. */
+  /** The body of every farm attempt: the executor, with the task and the agent the engine chose; its output also goes to the task's output file. */
   async #executeAttempt(ctx: FunctionContext): Promise<string> {
     const batch = this.#batches.get(ctx.runId);
     const task = batch?.task(ctx.taskId);
     if (!batch || !task) throw new NonRetryableError(`run ${ctx.runId} is not a batch of this orchestrator`);
     const agentId = batch.agentOf(ctx.taskId) ?? 'unknown';
     const agent: FarmAgent = this.dispatcher.getAgent(agentId) ?? { id: agentId, name: agentId, capabilities: [task.type], maxConcurrent: 1, currentLoad: 1 };
-    let outcome: ReturnType<typeof normaliseOutcome>;
+    const outputFile = this.dispatcher.outputFileOf(task.taskId);
+    let outcome: Outcome;
     try {
-      outcome = normaliseOutcome(await this.#executor(task, agent, { signal: ctx.signal, runId: ctx.runId, attempt: ctx.attempt, log: ctx.log }));
+      outcome = normaliseOutcome(await this.#executor(task, agent, { signal: ctx.signal, runId: ctx.runId, attempt: ctx.attempt, outputFile, log: ctx.log }));
     } catch (e) {
-      throw new NonRetryableError(errorMessage(e));
+      outcome = { ok: false, output: '', error: errorMessage(e), artifacts: [] };
     }
-    batch.recordOutput(ctx.taskId, ctx.attempt, outcome.output);
+    batch.recordOutput(ctx.taskId, ctx.attempt, outcome.output, outcome.artifacts);
+    try {
+      writeFileSync(outputFile, outcome.ok ? outcome.output : [outcome.output, outcome.error ?? 'failed'].filter(Boolean).join('\n'));
+    } catch (e) {
+      ctx.log(`could not write ${outputFile}: ${errorMessage(e)}`);
+    }
     if (!outcome.ok) throw new NonRetryableError(outcome.error ?? 'the executor reported a failure');
     return outcome.output;
   }
@@ -274,31 +302,62 @@ export class Orchestrator {
     this.#bus.off(handler);
   }
 
+  /** Keeps the agent statuses (`getStatus`, `getAllStatus`, `getState().agentStatus`) from the farm's own events. */
+  #track(e: FarmEvent): void {
+    if (e.type === 'task_started') {
+      const s = markAgentRunning(createAgentStatus(e.agentId, e.taskId, this.dispatcher.outputFileOf(e.taskId)), new Date(e.timestamp));
+      this.#taskStatus.set(e.taskId, s);
+      this.#registry.set(e.agentId, s);
+    } else if (e.type === 'task_completed' || e.type === 'task_failed') {
+      const s = this.#taskStatus.get(e.taskId);
+      if (!s || s.status !== 'running') return;
+      const at = new Date(e.timestamp);
+      const done = e.type === 'task_completed' ? markAgentComplete(s, at) : markAgentFailed(s, at);
+      this.#taskStatus.set(e.taskId, done);
+      if (this.#registry.get(done.agentId)?.taskId === e.taskId) this.#registry.set(done.agentId, done);
+    }
+  }
+
   // --- state ---------------------------------------------------------------------------------
 
-  /** A JSON-serialisable snapshot: tasks without a result (queued or running), results, agents. */
+  /**
+   * A snapshot for persistence (seed 002 `getState`): `activeTasks` (tasks without a result:
+   * queued or executing), `agentStatus`, `pendingResults` (every result so far), and the agents.
+   * Its maps serialise with `JSON.stringify` (as objects), so it can be saved to a text file.
+   */
   getState(): FarmState {
     const pending = [...this.#tasks.values()].filter((t) => this.#queue.has(t.taskId) || this.#running.has(t.taskId));
+    const batch = [...this.#batches.keys()][0];
     return {
-      version: 1,
+      activeTasks: new JsonMap(pending.map((t) => [t.taskId, { ...t, context: [...t.context], constraints: [...t.constraints] }] as const)),
+      agentStatus: new JsonMap(this.#registry.getAll().map((s) => [s.agentId, { ...s }] as const)),
+      pendingResults: this.#history.map((r) => ({ ...r })),
+      ...(batch ? { batchId: batch } : {}),
+      version: 2,
       savedAt: new Date().toISOString(),
-      queued: pending.map((t) => ({ ...t, context: [...t.context] })),
-      results: [...this.#results.values()].map((r) => ({ ...r })),
       agents: this.dispatcher.getAgents(),
     };
   }
 
   /**
-   * Brings back a snapshot (merged into this orchestrator): its tasks are queued again (no
-   * `task_queued` events), its results kept, its agents registered with a load of 0 (the loads
-   * of another process do not carry over).
+   * Brings back a snapshot (seed 002 `restoreState`), merged into this orchestrator: the object
+   * `getState()` returned, or its JSON form parsed back. Its tasks are queued again (no
+   * `task_queued` events), its results and agent statuses kept, its agents registered with a
+   * load of 0 (the loads of another process do not carry over).
    * @throws TuttiError `ERR_INVALID_INPUT` for a malformed snapshot (nothing is restored then).
    */
   restoreState(state: FarmState | unknown): void {
     const s = parseFarmState(state);
     for (const a of s.agents ?? []) this.dispatcher.registerAgent({ ...a, currentLoad: 0 });
-    for (const r of s.results) this.#results.set(r.taskId, r);
-    for (const t of s.queued) {
+    for (const r of s.results) {
+      this.#results.set(r.taskId, r);
+      this.#history.push(r);
+    }
+    for (const [agentId, status] of s.agentStatus) {
+      this.#registry.set(agentId, status);
+      this.#taskStatus.set(status.taskId, status);
+    }
+    for (const t of s.tasks) {
       this.#tasks.set(t.taskId, t);
       this.#queue.add(t.taskId);
     }

@@ -13,24 +13,26 @@ import type { AgentRecord } from '../../agents/types.js';
 import type { Engine } from '../../core/engine.js';
 import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
-import { generatePlan } from '../../planner/index.js';
 import { StateManager } from '../../memory/state.js';
 import { createStateSessions, type StateSessions } from '../../memory/state-sessions.js';
 import type { StateStore } from '../../store/state-types.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_AGENTS } from './capabilities.js';
-import { capObject, toAgentInput } from './agents.js';
+import { AGENT_KEYS, CAPABILITY_KEYS, NO_DRIVER_FUNCTION, ORCHESTRATE_KEYS, capObject, noDriver, toAgentInput, unknownKeys } from './agents.js';
 import { SESSION_MARK, createContextHooks, mergeContext, readContext } from './context.js';
 import { createEventLog } from './event-log.js';
-import { DETERMINISTIC_DRIVER, createDeterministicDriver, decomposeGoal, stepsToTasks } from './deterministic.js';
+import { DETERMINISTIC_DRIVER, createDeterministicDriver, stepsToTasks } from './deterministic.js';
+import { normaliseSteps, planWithAgents } from './planning.js';
 import { createOrchestrationLogger, type OrchestrationLogEntry, type OrchestrationLogger } from './logger.js';
 import type { OrchestratorOptions } from './options.js';
 import { defaultPolicy, hasCapacity, isEligible, type SchedulingPolicy } from './policy.js';
 import { agentInfoOf, agentStatsOf, isParallelizable, seedSteps, sessionStatusOf, type AgentStats } from './shapes.js';
+import { loadSeedAgents, removeSeedAgent, saveSeedAgent, type SeedAgentDetails } from './registry.js';
 import { agentsForTools, detectInstalledTools } from './tools.js';
 import type { AgentDefinition, AgentInfo, OrchestrateOptions, OrchestrationSession, OrchestrationStatus, PlanStep } from './types.js';
 
 export type { OrchestratorOptions, GoalPlanner, LlmSettings } from './options.js';
+export { NO_DRIVER_FUNCTION } from './agents.js';
 
 /**
  * Seed 003's orchestrator.
@@ -49,8 +51,6 @@ export class Orchestrator {
   #policy: SchedulingPolicy;
   #unsubscribe: (() => void) | null = null;
   #closed = false;
-  /** Seed details (descriptions, capability objects, metadata) of agents registered here. */
-  readonly #details = new Map<string, { description: string; capabilities: AgentInfo['capabilities']; metadata: Record<string, unknown> }>();
   /** Sessions created here (their events are logged whatever their id). */
   readonly #sessions = new Set<string>();
   /** Whether the engine has the deterministic driver (only engines made here do). */
@@ -161,36 +161,55 @@ export class Orchestrator {
   async #initialize(): Promise<void> {
     const engine = this.engine;
     if (this.#ownsEngine) await engine.start();
+    else if (!this.#options.llm) engine.registerFunction(NO_DRIVER_FUNCTION, noDriver);
     if (this.#options.mirrorEvents !== false) {
       const log = createEventLog(this.logger, (runId) => runId.startsWith('orch-') || this.#sessions.has(runId));
       this.#unsubscribe ??= engine.on('event', log);
     }
     const defs: AgentDefinition[] = [];
-    if (this.#options.defaultAgents !== false) defs.push(...DEFAULT_AGENTS.map((a) => structuredClone(a)));
     if (this.#options.toolLookup) {
       const found = detectInstalledTools(this.#options.toolLookup, this.#options.tools);
       this.logger.info('orchestrator', `Detected tools: ${found.length ? found.join(', ') : 'none'}`, { data: { tools: found } });
       defs.push(...agentsForTools(found, this.#options.tools));
     }
-    for (const d of defs) await this.#register(d);
-    this.logger.info('orchestrator', `Orchestrator initialized with ${defs.length} agents`, { data: { agents: defs.map((d) => d.id) } });
+    for (const d of defs) await this.#register(d, false);
+    let defaults = 0;
+    if (this.#options.defaultAgents !== false) {
+      // A default agent someone re-registered (another driver, other capabilities) is theirs: kept.
+      const known = await loadSeedAgents(engine.store, Date.now());
+      const existing = new Set((await engine.listAgents()).map((a) => a.id));
+      for (const d of DEFAULT_AGENTS) {
+        if (existing.has(d.id) && known.get(d.id)?.isDefault !== true) continue;
+        await this.#register(structuredClone(d) as AgentDefinition, true);
+        defaults++;
+      }
+    }
+    this.logger.info('orchestrator', `Orchestrator initialized with ${defs.length + defaults} agents`, { data: { agents: [...defs.map((d) => d.id), ...(defaults ? DEFAULT_AGENTS.map((d) => d.id) : [])] } });
   }
 
-  /** The driver agents use when they name none. */
+  /** The driver agents use when they name none: `llm` when configured, `deterministic` on an engine made here, else one that fails with "no driver configured". */
   #defaultDriver(): { driver: string; config?: Record<string, unknown> } {
     if (this.#options.llm) return { driver: 'llm', config: { ...this.#options.llm } };
-    return { driver: this.#deterministic ? DETERMINISTIC_DRIVER : 'test' };
+    if (this.#deterministic) return { driver: DETERMINISTIC_DRIVER };
+    return { driver: 'function', config: { function: NO_DRIVER_FUNCTION } };
   }
 
-  async #register(def: AgentDefinition): Promise<AgentInfo> {
+  async #register(def: AgentDefinition, isDefault: boolean): Promise<AgentInfo> {
     if (!def || typeof def.id !== 'string' || typeof def.name !== 'string' || typeof def.type !== 'string' || !Array.isArray(def.capabilities)) {
       throw new TuttiError('ERR_INVALID_INPUT', 'an agent needs id, name, type and capabilities');
     }
+    unknownKeys(def, AGENT_KEYS, `agent '${def.id}'`);
+    for (const c of def.capabilities) if (c !== null && typeof c === 'object') unknownKeys(c, CAPABILITY_KEYS, `agent '${def.id}' capability '${String(c.name)}'`);
+    const engine = this.engine;
+    if (def.currentLoad !== undefined && def.currentLoad !== 0) {
+      const actual = (await engine.listAgents()).find((a) => a.id === def.id)?.running ?? 0;
+      if (def.currentLoad !== actual) throw new TuttiError('ERR_INVALID_INPUT', `currentLoad: tutti counts an agent's load from its running tasks (${actual} for '${def.id}'); give 0 or leave it out`, { details: { field: 'currentLoad' } });
+    }
     const { driver, config } = this.#defaultDriver();
-    // Tool agents (docker, git…) carry no driver: without an LLM they run deterministically too.
-    const [record] = await this.engine.registerAgents([toAgentInput(def, driver, config)]);
-    const details = { description: def.description ?? '', capabilities: def.capabilities.map(capObject), metadata: def.metadata ?? {} };
-    this.#details.set(def.id, details);
+    // Tool agents (docker, git…) carry no driver: they take the default too.
+    const [record] = await engine.registerAgents([toAgentInput(def, driver, config)]);
+    const details: SeedAgentDetails = { description: def.description ?? '', capabilities: def.capabilities.map(capObject), metadata: def.metadata ?? {}, isDefault };
+    await saveSeedAgent(engine.store, def.id, details, Date.now());
     return agentInfoOf(record!, details);
   }
 
@@ -201,7 +220,7 @@ export class Orchestrator {
    */
   async registerAgent(agent: AgentDefinition): Promise<AgentInfo> {
     await this.initialize();
-    const info = await this.#register(agent);
+    const info = await this.#register(agent, false);
     this.logger.info('orchestrator', `Agent registered: ${agent.id}`, { agentId: agent.id, data: { type: agent.type, capabilities: info.capabilities.map((c) => c.name) } });
     return info;
   }
@@ -210,18 +229,22 @@ export class Orchestrator {
   async unregisterAgent(agentId: string): Promise<void> {
     await this.initialize();
     await this.engine.removeAgent(agentId);
-    this.#details.delete(agentId);
+    await removeSeedAgent(this.engine.store, agentId, Date.now());
     this.logger.info('orchestrator', `Agent unregistered: ${agentId}`, { agentId });
   }
 
-  /** Every registered agent with its live load. */
+  /** The agents of the seed's registry (the defaults and those registered here or over REST), with their live load; tutti's own agents are not listed. */
   async listAgents(): Promise<AgentInfo[]> {
     await this.initialize();
-    return (await this.engine.listAgents()).map((a) => this.#info(a));
+    return (await this.#seedRecords()).map(([a, d]) => agentInfoOf(a, d));
   }
 
-  #info(a: AgentRecord): AgentInfo {
-    return agentInfoOf(a, this.#details.get(a.id));
+  async #seedRecords(): Promise<Array<[AgentRecord, SeedAgentDetails]>> {
+    const known = await loadSeedAgents(this.engine.store, Date.now());
+    return (await this.engine.listAgents()).flatMap((a) => {
+      const d = known.get(a.id);
+      return d ? [[a, d] as [AgentRecord, SeedAgentDetails]] : [];
+    });
   }
 
   /**
@@ -234,48 +257,18 @@ export class Orchestrator {
     return this.#policy(eligible.filter(hasCapacity), request)[0];
   }
 
-  /** Seed 003's `/stats`. */
+  /** Seed 003's `/stats`, over the seed's registry. */
   async getStats(): Promise<AgentStats> {
     await this.initialize();
-    return agentStatsOf(await this.engine.listAgents());
+    return agentStatsOf((await this.#seedRecords()).map(([a]) => a));
   }
 
   /** Steps of a goal: the given ones, the custom planner's, or the planner run's. */
   async #plan(goal: string, sessionId: string, options: OrchestrateOptions): Promise<PlanStep[]> {
-    const normalise = (steps: Array<Partial<PlanStep> & { title: string }>): PlanStep[] =>
-      steps.map((s, i) => ({
-        id: s.id ?? `step-${i + 1}`,
-        title: s.title,
-        agentType: s.agentType ?? null,
-        requiredCapabilities: s.requiredCapabilities ?? [],
-        dependencies: s.dependencies ?? [],
-        ...(s.description ? { description: s.description } : {}),
-        ...(s.agentId ? { agentId: s.agentId } : {}),
-        ...(s.input !== undefined ? { input: s.input } : {}),
-      }));
-    if (options.steps) return normalise(options.steps);
+    if (options.steps) return normaliseSteps(options.steps);
     const agents = await this.listAgents();
-    if (this.#options.planner) return normalise(await this.#options.planner(goal, { agents, initialContext: options.initialContext ?? {} }));
-    const planner = agents.find((a) => a.type === 'planner' && a.status !== 'disabled' && (a.driver === DETERMINISTIC_DRIVER || a.driver === 'llm'));
-    if (!planner || this.engine.state !== 'running') {
-      // No planning agent that can answer here (an adopted engine without the deterministic driver):
-      // decompose in process, the same way the deterministic planner agent does.
-      this.logger.debug('planner', 'Planning in process (no planner agent can answer on this engine)', { sessionId });
-      return decomposeGoal(goal, agents.filter((a) => a.status === 'active').map((a) => ({ type: a.type, capabilities: a.capabilities.map((c) => c.name) })));
-    }
-    const generated = await generatePlan(this.engine, goal, { agent: { id: planner.id }, waitMs: this.#options.planTimeoutMs ?? 120_000, maxCorrections: 2 });
-    this.logger.info('planner', `Plan drafted by ${planner.id} (planning run ${generated.runId})`, { sessionId, agentId: planner.id, data: { planRunId: generated.runId, corrections: generated.corrections } });
-    return generated.plan.tasks.map((t, i) => {
-      const sel = typeof t.agent === 'string' ? { id: t.agent } : (t.agent ?? {});
-      return {
-        id: t.id ?? `step-${i + 1}`,
-        title: t.title ?? t.id,
-        agentType: sel.type ?? null,
-        requiredCapabilities: sel.capabilities ?? [],
-        dependencies: t.dependsOn ?? [],
-        ...(t.prompt ? { description: t.prompt } : {}),
-      };
-    });
+    if (this.#options.planner) return normaliseSteps(await this.#options.planner(goal, { agents, initialContext: options.initialContext ?? {} }));
+    return planWithAgents(this.engine, this.logger, goal, sessionId, agents, this.#options.planTimeoutMs ?? 120_000);
   }
 
   /**
@@ -287,6 +280,7 @@ export class Orchestrator {
    */
   async orchestrate(goal: string, options: OrchestrateOptions = {}): Promise<OrchestrationSession> {
     if (typeof goal !== 'string' || goal.trim() === '') throw new TuttiError('ERR_INVALID_INPUT', 'orchestrate needs a goal');
+    unknownKeys(options, ORCHESTRATE_KEYS, 'orchestrate options');
     await this.initialize();
     const engine = this.engine;
     const sessionId = options.sessionId ?? `orch-${Date.now()}-${randomToken(3)}`;

@@ -65,13 +65,18 @@ export function sessionArtifacts(workDir: string): SessionArtifacts {
     const abs = join(workDir, rel);
     return existsSync(abs) ? abs : null;
   };
-  return {
+  const out = {
     prd: path(DEV_TEAM_FILES.prd),
-    techSpec: path(DEV_TEAM_FILES.techSpec),
+    tech_spec: path(DEV_TEAM_FILES.techSpec),
     scaffold: path(DEV_TEAM_FILES.scaffold),
-    bugReport: path(DEV_TEAM_FILES.bugReport),
-    workDir: existsSync(workDir) ? workDir : null,
+    bug_report: path(DEV_TEAM_FILES.bugReport),
+    work_dir: existsSync(workDir) ? workDir : null,
   };
+  return Object.defineProperties(out, {
+    techSpec: { get: () => out.tech_spec, enumerable: false },
+    bugReport: { get: () => out.bug_report, enumerable: false },
+    workDir: { get: () => out.work_dir, enumerable: false },
+  }) as SessionArtifacts;
 }
 
 function describe(data: Record<string, unknown> | null): string {

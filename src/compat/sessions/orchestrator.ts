@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createEngine } from '../../create-engine.js';
 import type { Engine } from '../../core/engine.js';
@@ -30,7 +31,7 @@ import {
   type SessionInfo,
 } from './types.js';
 
-const configSchema = z.object({
+const configSchema = z.strictObject({
   dbPath: z.string().min(1).default('data/orchestrator.db'),
   maxIterations: z.number().int().min(1).max(100).default(5),
   sessionTtlDays: z.number().positive().max(3650).default(7),
@@ -40,7 +41,47 @@ const configSchema = z.object({
   testCommand: z.union([z.string().min(1), z.array(z.string()).min(1)]).default(['sh', 'test.sh']),
   gitInit: z.boolean().default(true),
   dataDir: z.string().min(1).optional(),
+  // tutti's settings checked where they are used (engine, agents, functions, llm): listed so no key is silently dropped.
+  agents: z.array(z.unknown()).optional(),
+  functions: z.record(z.string(), z.unknown()).optional(),
+  llm: z.record(z.string(), z.unknown()).optional(),
+  llmDriver: z.record(z.string(), z.unknown()).optional(),
+  engine: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** The seed's (Python) names of the config fields → tutti's. */
+const SNAKE_CASE: Readonly<Record<string, string>> = {
+  db_path: 'dbPath',
+  max_iterations: 'maxIterations',
+  session_ttl_days: 'sessionTtlDays',
+  work_dir_base: 'workDirBase',
+  use_sqlite_checkpointer: 'useSqliteCheckpointer',
+  max_active_sessions: 'maxActiveSessions',
+  test_command: 'testCommand',
+  git_init: 'gitInit',
+  data_dir: 'dataDir',
+};
+
+/**
+ * The config with the seed's snake_case names read as tutti's; `{ config: {...} }` (the seed's
+ * `Orchestrator(config=config)`) is the same as the config itself. A `Path`-like value (an object
+ * with `toString`, e.g. a URL) is taken as its text.
+ * @throws SessionValidationError for a field given under both names.
+ */
+export function normaliseConfig(input: unknown): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new SessionValidationError('OrchestratorConfig is an object');
+  let raw = input as Record<string, unknown>;
+  const keys = Object.keys(raw);
+  if (keys.length === 1 && keys[0] === 'config' && raw.config && typeof raw.config === 'object') raw = raw.config as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const name = SNAKE_CASE[k] ?? k;
+    if (name in out) throw new SessionValidationError(`invalid OrchestratorConfig: ${k} and ${name} are the same setting; give one`, { field: k });
+    out[name] = v instanceof URL ? fileURLToPath(v) : v;
+  }
+  return out;
+}
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Who decisions made through this API are recorded as. */
@@ -63,10 +104,17 @@ export class Orchestrator {
   #engine: Promise<Engine> | null = null;
   #closed = false;
 
-  /** @throws SessionValidationError for a bad config value. */
-  constructor(config: OrchestratorConfig = {}) {
-    const r = configSchema.safeParse(Object.fromEntries(Object.entries(config).filter(([k]) => k in configSchema.shape)));
-    if (!r.success) throw new SessionValidationError(`invalid OrchestratorConfig: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  /**
+   * @param config tutti's or the seed's (snake_case) field names, or `{ config }` as the seed passes it.
+   * @throws SessionValidationError for a bad config value or an unknown field.
+   */
+  constructor(config: OrchestratorConfig | { config: OrchestratorConfig } = {}) {
+    const normalised = normaliseConfig(config);
+    const r = configSchema.safeParse(normalised);
+    if (!r.success) {
+      const what = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}` : `${i.path.join('.')}: ${i.message}`));
+      throw new SessionValidationError(`invalid OrchestratorConfig: ${what.join('; ')}`);
+    }
     const c = r.data;
     const dbPath = resolve(c.dbPath);
     this.config = {
@@ -80,7 +128,7 @@ export class Orchestrator {
       gitInit: c.gitInit,
       dataDir: resolve(c.dataDir ?? dirname(dbPath)),
     };
-    this.#options = config;
+    this.#options = normalised as OrchestratorConfig;
   }
 
   /** The engine behind the sessions (opened and started on first use), e.g. for `createServer`. */
@@ -114,8 +162,38 @@ export class Orchestrator {
     return engine;
   }
 
-  /** Stops the engine: running attempts are handed back and resume with the next Orchestrator on this dbPath. */
+  readonly #servers = new Set<{ close(): Promise<void> }>();
+
+  /**
+   * Serves seed 001's HTTP endpoints over this orchestrator's engine: `GET /healthz` (200 healthy,
+   * 503 once closed), `GET /readyz` (the database), `GET /metrics` (Prometheus, with
+   * `sessions_total`, `sessions_active`, `approvals_total`, `rejections_total` read from the
+   * store), and the rest of tutti's API (`tutti/server`). Closed by {@link close}.
+   * @param options `host` (default 127.0.0.1), `port` (default 0: any free port), `token`
+   *   (bearer token of `/api` and `/metrics`; required beyond loopback).
+   * @returns the base URL, and `close()` to stop serving.
+   * @throws TuttiError `ERR_INVALID_OPTIONS` for a host beyond loopback without a token.
+   */
+  async serve(options: { host?: string; port?: number; token?: string | null } = {}): Promise<{ url: string; close(): Promise<void> }> {
+    const engine = await this.engine();
+    // The server (fastify) loads only when asked for.
+    const { createServer } = await import('../../server/index.js');
+    const server = createServer({ engine, dataDir: this.config.dataDir, token: options.token ?? null });
+    const { url } = await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const handle = {
+      url,
+      close: async () => {
+        this.#servers.delete(handle);
+        await server.close();
+      },
+    };
+    this.#servers.add(handle);
+    return handle;
+  }
+
+  /** Stops serving and stops the engine: running attempts are handed back and resume with the next Orchestrator on this dbPath. */
   async close(): Promise<void> {
+    await Promise.all([...this.#servers].map((s) => s.close().catch(() => undefined)));
     this.#closed = true;
     const pending = this.#engine;
     this.#engine = null;
@@ -176,14 +254,25 @@ export class Orchestrator {
   }
 
   /**
-   * Sessions, newest first.
-   * @param options.status only sessions in this status; `options.limit` at most this many (default 100).
-   * @throws SessionValidationError for an unknown status or a bad limit.
+   * Sessions, newest first: `listSessions()`, `listSessions(SessionStatus.RUNNING)`,
+   * `listSessions(undefined, 10)` (the seed's positional `status, limit`), or
+   * `listSessions({ status, limit })`.
+   * @param status only sessions in this status. @param limit at most this many. @default 100
+   * @throws SessionValidationError for an unknown status, a bad limit, or an unknown option.
    */
-  async listSessions(options: { status?: SessionStatus | null; limit?: number } = {}): Promise<SessionInfo[]> {
-    const limit = options.limit ?? 100;
+  async listSessions(status?: SessionStatus | null | { status?: SessionStatus | null; limit?: number }, limit?: number): Promise<SessionInfo[]> {
+    let wanted: SessionStatus | null | undefined;
+    let max = limit;
+    if (status !== null && typeof status === 'object') {
+      const unknown = Object.keys(status).filter((k) => k !== 'status' && k !== 'limit');
+      if (unknown.length) throw new SessionValidationError(`listSessions: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (status, limit)`);
+      if (limit !== undefined && status.limit !== undefined) throw new SessionValidationError('listSessions: limit is given twice');
+      wanted = status.status;
+      max = status.limit ?? limit;
+    } else wanted = status;
+    limit = max ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new SessionValidationError('limit is a non-negative integer');
-    const status = options.status ?? undefined;
+    status = wanted ?? undefined;
     if (status !== undefined && !Object.values(SessionStatus).includes(status)) throw new SessionValidationError(`unknown status '${String(status)}' (one of ${Object.values(SessionStatus).join(', ')})`);
     const engine = await this.engine();
     const out: SessionInfo[] = [];

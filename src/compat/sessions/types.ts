@@ -38,13 +38,20 @@ export interface SessionInfo {
   workDir: string;
 }
 
-/** Seed `get_artifacts`: absolute paths, null when not produced. */
+/**
+ * Seed `get_artifacts`: absolute paths, null when not produced, under the seed's keys (`prd`,
+ * `tech_spec`, `scaffold`, `bug_report`, `work_dir`: what `Object.keys` and `JSON.stringify`
+ * show). `techSpec`, `bugReport` and `workDir` read the same values (not enumerable).
+ */
 export interface SessionArtifacts {
   prd: string | null;
-  techSpec: string | null;
+  tech_spec: string | null;
   scaffold: string | null;
-  bugReport: string | null;
-  workDir: string | null;
+  bug_report: string | null;
+  work_dir: string | null;
+  readonly techSpec: string | null;
+  readonly bugReport: string | null;
+  readonly workDir: string | null;
 }
 
 /** Where a rejection sends the work. `engineer` is a tutti extension, valid when the session waits after QA ran out of iterations. */
@@ -53,8 +60,22 @@ export type RejectTarget = 'pm' | 'architect' | 'engineer';
 /** An `llm` agent for the text roles (pm and architect): its driver config. */
 export type LlmRolesConfig = Partial<LlmAgentConfig> & Pick<LlmAgentConfig, 'baseUrl' | 'model'>;
 
-/** Seed `OrchestratorConfig` (first five fields), plus tutti's settings. All optional. */
+/**
+ * Seed `OrchestratorConfig` (first five fields), plus tutti's settings. All optional. The seed's
+ * snake_case names (`db_path`, `max_iterations`, `session_ttl_days`, `work_dir_base`,
+ * `use_sqlite_checkpointer`, and `max_active_sessions`, `test_command`, `git_init`, `data_dir`)
+ * are accepted for the same settings; an unknown name is refused (`SessionValidationError`).
+ */
 export interface OrchestratorConfig {
+  db_path?: string;
+  max_iterations?: number;
+  session_ttl_days?: number;
+  work_dir_base?: string;
+  use_sqlite_checkpointer?: boolean;
+  max_active_sessions?: number;
+  test_command?: string | string[];
+  git_init?: boolean;
+  data_dir?: string;
   /** SQLite file of the sessions. @default 'data/orchestrator.db' (relative to the working directory) */
   dbPath?: string;
   /** Engineer ↔ QA iterations before a person is asked for help. @default 5 */

@@ -19,10 +19,18 @@ export const backoffSchema = z
   })
   .describe('Exponential backoff with jitter.');
 
+/** Failure kinds of attempts a retry policy may name (`AttemptErrorKind` of core/model.ts). */
+export const RETRYABLE_ERROR_KINDS = ['exit_code', 'timeout', 'crashed', 'spawn', 'not_installed', 'auth', 'rate_limited', 'invalid_output', 'no_changes', 'output_limit', 'exception'] as const;
+
 export const retrySchema = z
   .strictObject({
     maxAttempts: z.number().int().min(1).max(1000).default(1).describe('Attempts in all, the first included. Default 1 (no retry).'),
     backoff: backoffSchema.default({ initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0.2 }),
+    retryOn: z
+      .array(z.enum(RETRYABLE_ERROR_KINDS))
+      .min(1)
+      .optional()
+      .describe('Only failures of these kinds are retried (e.g. [timeout, crashed] retries transient failures only). Default: every retryable failure.'),
   })
   .describe('Retry policy. A retry prefers a different capable agent than the one that failed.');
 
@@ -61,7 +69,10 @@ export const workspaceSchema = z
     setup: commandSchema.optional().describe('Command run once in a new worktree before the agent (e.g. npm ci).'),
     requireChanges: z.boolean().optional().describe('Fail with no_changes when the branch has no change after the agent. Default true.'),
     merge: z.boolean().optional().describe('After validation passes, land the branch in its target through the merge queue (brought onto the current target, validated again when the target moved, then a fast-forward). Default false.'),
-    pr: z.enum(['create', 'update']).optional().describe('After validation passes, push and create (or only update) the branch PR with gh.'),
+    pr: z
+      .union([z.enum(['create', 'update']), z.number().int().positive()])
+      .optional()
+      .describe('After validation passes, push and create (or only update) the branch PR with gh; a number: update that PR (its head branch is where the work goes).'),
     keepWorktree: z.boolean().optional().describe('Keep the worktree after the task ends. Default false (removed once its commits are on a kept branch).'),
   })
   .describe('Workspace of a coding task.');

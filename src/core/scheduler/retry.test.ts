@@ -56,6 +56,12 @@ describe('retryAt', () => {
     expect(retryAt(policy(5), 1, { kind: 'exit_code', message: 'flaky', retryable: true }, now)).toBe(now + 1000);
   });
 
+  it('with retryOn, retries only failures of those kinds', () => {
+    const transient = { ...policy(5), retryOn: ['timeout', 'crashed'] as const } as ReturnType<typeof policy>;
+    expect(retryAt(transient, 1, { kind: 'timeout', message: 'slow' }, now)).toBe(now + 1000);
+    expect(retryAt(transient, 1, { kind: 'exit_code', message: 'tests fail' }, now)).toBeNull();
+  });
+
   it('waits at least retryAfterMs, and the backoff when it is longer', () => {
     expect(retryAt(policy(5), 1, { kind: 'rate_limited', message: 'slow', retryAfterMs: 30_000 }, now)).toBe(now + 30_000);
     expect(retryAt(policy(5), 3, { kind: 'rate_limited', message: 'slow', retryAfterMs: 100 }, now)).toBe(now + 4000);

@@ -29,11 +29,13 @@ export function rateLimitedUntil(error: AttemptError | null, now: number): numbe
 
 /**
  * @param failures failed attempts including this one.
+ * A policy with `retryOn` retries only failures of those kinds.
  * @returns the time of the next attempt (epoch ms), or null when the task has failed for good.
  */
 export function retryAt(policy: RetryPolicy, failures: number, error: AttemptError | null, now: number, random: () => number = Math.random): number | null {
   if (error?.retryable === false) return null;
   if (failures >= policy.maxAttempts) return null;
+  if (policy.retryOn && error && !(policy.retryOn as readonly string[]).includes(error.kind)) return null;
   const delay = backoffDelay(policy.backoff, failures, random);
   return now + Math.max(delay, error?.retryAfterMs ?? 0);
 }

@@ -20,11 +20,22 @@
  */
 import type { MemoryScope } from '../../store/memory-types.js';
 import { createTracked, currentOrchestrator } from './current.js';
-import type { MemoryEntry, MemoryResult, Orchestrator, OrchestratorConfig, RunArtifacts, RunStatus } from './types.js';
+import type { ClientHarvestResult, MemoryEntry, MemoryResult, Orchestrator, OrchestratorConfig, RunArtifacts, RunStatus } from './types.js';
 
 export type {
+  BudgetLimits,
+  CancelRunResult,
+  ClientHarvestResult,
   ClientRunStatus,
+  FailureClass,
   LoopPolicy,
+  RetryPolicy,
+  RunCommit,
+  RunLearning,
+  RunPhase,
+  RunStatusState,
+  RunTestLog,
+  SuccessCriteria,
   MemoryEntry,
   MemoryResult,
   MemoryWrite,
@@ -38,8 +49,10 @@ export type {
   RunStatus,
   StartRunInput,
 } from './types.js';
-export type { MemoryScope, MemoryProvenance } from '../../store/memory-types.js';
-export { createOrchestrationClient, type OrchestrationClientOptions } from './client.js';
+export type { MemoryScope, MemoryScope as MemorySearchScope, MemoryProvenance } from '../../store/memory-types.js';
+export type { RunProvenance } from './types.js';
+export { createOrchestrationClient, type OrchestrationClientOptions, type OrchestrationClientOptions as CreateOrchestrationClientOptions } from './client.js';
+export { CRITERIA_SCRIPTS, packageManagerOf } from './validation.js';
 export { MemoryPlane, type MemorySearchResult, type MemoryEntryInput, type LearningInput, type MemoryPlaneOptions } from '../memory-plane.js';
 export { createMemoryHooks, formatMemoryContext, MEMORY_HEADING, type MemoryHooksOptions } from '../context.js';
 export { LEARNING_MARKER } from '../learnings.js';
@@ -69,7 +82,7 @@ export function getRunStatus(runId: string): Promise<RunStatus> {
   return orchestrator().getRunStatus(runId);
 }
 
-/** Best-effort cancel: resolves `undefined`; a no-op for unknown or finished runs. */
+/** Best-effort cancel: resolves `undefined` (as the reference's); a no-op for unknown or finished runs. */
 export function cancelRun(runId: string): Promise<void> {
   return orchestrator().cancelRun(runId);
 }
@@ -96,4 +109,9 @@ export function recordLearning(runId: string, learning: string, score?: number, 
  */
 export function searchMemory(scope: MemoryScope, query: string, topK = 5): Promise<MemoryResult[]> {
   return orchestrator().searchMemory(scope, query, topK);
+}
+
+/** A run's seeded entries and learnings with their provenance, oldest first (the reference's `harvestMemory`). */
+export function harvestMemory(runId: string): Promise<ClientHarvestResult> {
+  return orchestrator().harvestMemory(runId);
 }

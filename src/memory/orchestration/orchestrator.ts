@@ -6,129 +6,40 @@
  * first call.
  */
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { createEngine } from '../../create-engine.js';
+import type { AttemptHooks } from '../../core/attempt-runner.js';
 import type { Engine } from '../../core/engine.js';
-import { TuttiError, isTuttiError } from '../../core/errors.js';
+import { TuttiError, errorMessage, isTuttiError } from '../../core/errors.js';
 import { newRunId } from '../../core/ids.js';
-import { isTerminalRunStatus } from '../../core/model.js';
-import type { PlanInput } from '../../core/plan/schema.js';
 import type { RunView } from '../../core/run-view.js';
 import type { MemoryRecord, MemoryScope } from '../../store/memory-types.js';
 import { createMemoryHooks } from '../context.js';
 import { MemoryPlane } from '../memory-plane.js';
-import type { MemoryEntry, OrchestrateTaskInput, Orchestrator, OrchestratorBackend, OrchestratorConfig, RunArtifacts, RunHandle, RunStatus } from './types.js';
+import { harvest, runArtifacts, toRunStatus } from './artifacts.js';
+import { orchestrationPlan, parseOrchestrateInput } from './input.js';
+import type { MemoryEntry, OrchestrateTaskInput, Orchestrator, OrchestratorConfig, RunHandle } from './types.js';
 
-const strings = z.array(z.string().min(1).max(10_000)).max(1000);
-const globs = z.array(z.string().min(1).max(4096)).max(1000);
-const inputSchema = z.object({
-  description: z.string().trim().min(1, 'a task description is required').max(1_000_000),
-  initialMemoryEntries: z.array(z.object({ key: z.string().optional(), value: z.unknown(), metadata: z.record(z.string(), z.unknown()).optional() }).passthrough()).max(10_000).optional(),
-  loopPolicy: z
-    .object({
-      maxIterations: z.number().int().min(1).max(1000).optional(),
-      successCriteria: strings.optional(),
-      retryPolicy: z
-        .object({
-          maxAttempts: z.number().int().min(1).max(1000).optional(),
-          initialDelayMs: z.number().int().min(0).optional(),
-          maxDelayMs: z.number().int().min(0).optional(),
-          factor: z.number().min(1).max(100).optional(),
-        })
-        .optional(),
-      budgetLimits: z
-        .object({ maxDurationMs: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional(), maxTokens: z.number().int().positive().optional() })
-        .optional(),
-    })
-    .optional(),
-  cwd: z.string().min(1).max(4096).optional(),
-  allowedPaths: globs.optional(),
-  forbiddenPaths: globs.optional(),
-  acceptanceCriteria: strings.optional(),
-  provenance: z.record(z.string(), z.unknown()).optional(),
-  validate: z.array(z.union([z.string().min(1), z.array(z.string()).min(1)])).max(100).optional(),
-});
+export { orchestrationPlan, parseOrchestrateInput } from './input.js';
+export { runArtifacts, toRunStatus } from './artifacts.js';
 
-/** @throws TuttiError `ERR_INVALID_INPUT` naming each bad field. */
-export function parseOrchestrateInput(input: unknown): z.infer<typeof inputSchema> {
-  const r = inputSchema.safeParse(input);
-  if (!r.success) throw new TuttiError('ERR_INVALID_INPUT', `orchestrateTask: ${r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
-  return r.data;
-}
+const CONFIG_KEYS = new Set(['backend', 'dataDir', 'store', 'engine', 'embedder', 'agent', 'workDir', 'memoryTopK', 'validation']);
 
-const UNKNOWN: RunStatus = { phase: 'unknown', progress: 0, finished: false };
-
-/** The run status of seed 000 for a run view (null: unknown). */
-export function toRunStatus(view: Pick<RunView, 'status' | 'progress' | 'error'> | null): RunStatus {
-  if (!view) return { ...UNKNOWN };
-  const s: RunStatus = { phase: view.status, progress: view.progress, finished: isTerminalRunStatus(view.status) };
-  if (view.error) s.error = view.error;
-  return s;
-}
-
-/** Seed 000's `budgetLimits` as the task's budget (USD, tokens, wall ms), or null when it sets none. */
-function budgetOf(b: { maxDurationMs?: number; maxCostUsd?: number; maxTokens?: number } | undefined): { usd?: number; tokens?: number; wallMs?: number } | null {
-  if (!b || (b.maxCostUsd === undefined && b.maxTokens === undefined && b.maxDurationMs === undefined)) return null;
-  return { ...(b.maxCostUsd !== undefined ? { usd: b.maxCostUsd } : {}), ...(b.maxTokens !== undefined ? { tokens: b.maxTokens } : {}), ...(b.maxDurationMs !== undefined ? { wallMs: b.maxDurationMs } : {}) };
-}
-
-/** The plan of one orchestrated task. */
-export function orchestrationPlan(input: z.infer<typeof inputSchema>, backend: OrchestratorBackend, config: Pick<OrchestratorConfig, 'agent' | 'memoryTopK'>): PlanInput {
-  const lp = input.loopPolicy ?? {};
-  const criteria = [...(input.acceptanceCriteria ?? []), ...(lp.successCriteria ?? [])];
-  const maxAttempts = lp.retryPolicy?.maxAttempts ?? lp.maxIterations ?? 1;
-  const rp = lp.retryPolicy;
-  const title = input.description.split('\n')[0]!.slice(0, 200);
-  const task: PlanInput['tasks'][number] = {
-    id: 'task',
-    title,
-    prompt: input.description,
-    retry: {
-      maxAttempts,
-      backoff: { initialMs: rp?.initialDelayMs ?? 1000, factor: rp?.factor ?? 2, maxMs: rp?.maxDelayMs ?? 60_000, jitter: 0.2 },
-    },
-    ...(lp.budgetLimits?.maxDurationMs ? { timeoutMs: lp.budgetLimits.maxDurationMs } : {}),
-    ...(budgetOf(lp.budgetLimits) ? { budget: budgetOf(lp.budgetLimits)! } : {}),
-    ...(criteria.length ? { acceptanceCriteria: criteria } : {}),
-    ...(input.allowedPaths ? { allowedPaths: input.allowedPaths } : {}),
-    ...(input.forbiddenPaths ? { forbiddenPaths: input.forbiddenPaths } : {}),
-    ...(input.initialMemoryEntries?.length ? { memory: { scope: 'run' as const, topK: config.memoryTopK ?? 5 } } : {}),
-  };
-  if (backend === 'test') {
-    task.agent = 'test';
-    task.input = { output: { summary: `test backend: '${title}' completed without doing work` } };
-  } else {
-    task.agent = config.agent ?? { capabilities: ['code'] };
-    if (input.validate) task.validate = input.validate;
+/** @throws TuttiError `ERR_INVALID_OPTIONS` naming an unknown option, an unknown backend, or a bad validation command. */
+function checkConfig(config: OrchestratorConfig): void {
+  if (config === null || typeof config !== 'object') throw new TuttiError('ERR_INVALID_OPTIONS', 'createOrchestrator(config): config is an object');
+  const unknown = Object.keys(config).filter((k) => !CONFIG_KEYS.has(k));
+  if (unknown.length) throw new TuttiError('ERR_INVALID_OPTIONS', `createOrchestrator: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${[...CONFIG_KEYS].join(', ')})`);
+  const backend = config.backend ?? 'safe-exec';
+  if (backend !== 'test' && backend !== 'safe-exec') throw new TuttiError('ERR_INVALID_OPTIONS', `unknown orchestrator backend '${String(backend)}': use 'test' or 'safe-exec'`);
+  const v = config.validation;
+  if (v !== undefined) {
+    const bad = v === null || typeof v !== 'object' ? ['validation'] : Object.keys(v).filter((k) => !['tests', 'lint', 'typecheck'].includes(k)).map((k) => `validation.${k}`);
+    if (bad.length) throw new TuttiError('ERR_INVALID_OPTIONS', `createOrchestrator: unknown option ${bad.map((k) => `'${k}'`).join(', ')} (validation takes tests, lint, typecheck)`);
   }
-  return { name: title, goal: input.description, tasks: [task] };
 }
 
-function memoryWrite(r: MemoryRecord) {
-  return { id: r.id, kind: r.kind, key: r.key, text: r.text, provenance: r.provenance, createdAt: new Date(r.createdAt).toISOString() };
-}
-
-/** What coding attempts report in their output. */
-function codingArtifacts(output: unknown): { commits: string[]; testLog: string | null } {
-  if (!output || typeof output !== 'object') return { commits: [], testLog: null };
-  const o = output as { commits?: unknown; testLog?: unknown };
-  const commits = Array.isArray(o.commits) ? o.commits.flatMap((c) => (c && typeof c === 'object' && typeof (c as { sha?: unknown }).sha === 'string' ? [(c as { sha: string }).sha] : [])) : [];
-  return { commits, testLog: typeof o.testLog === 'string' ? o.testLog : null };
-}
-
-/** The artifacts of a run view and its memories. */
-export function runArtifacts(view: RunView | null, memories: readonly MemoryRecord[]): RunArtifacts {
-  const commits: string[] = [];
-  const testLogs: string[] = [];
-  for (const t of view?.tasks ?? []) {
-    for (const a of t.attempts) {
-      const c = codingArtifacts(a.output);
-      for (const sha of c.commits) if (!commits.includes(sha)) commits.push(sha);
-      if (c.testLog && !testLogs.includes(c.testLog)) testLogs.push(c.testLog);
-    }
-  }
-  return { commits, testLogs, memoryWrites: [...memories].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(memoryWrite) };
-}
+/** A `custom` success criterion that cannot be checked here: why. */
+const CUSTOM_ELSEWHERE = 'its custom success criterion (loopPolicy.successCriteria.custom) is a function of the process that started the run, which this process cannot check';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -141,12 +52,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * @throws TuttiError `ERR_INVALID_OPTIONS` for an unknown backend.
  */
 export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orchestrator {
+  checkConfig(config);
   const backend = config.backend ?? 'safe-exec';
-  if (backend !== 'test' && backend !== 'safe-exec') throw new TuttiError('ERR_INVALID_OPTIONS', `unknown orchestrator backend '${String(backend)}': use 'test' or 'safe-exec'`);
   let engine: Engine | null = null;
   let plane: MemoryPlane | null = null;
   let started: Promise<void> | null = null;
   let closed = false;
+  /** `loopPolicy.successCriteria.custom` of the runs started here, by run id. */
+  const customCriteria = new Map<string, (result: unknown) => boolean>();
+
+  /** Checks a successful attempt's output against its run's custom criterion; a throw fails the attempt. */
+  const criteriaHook: AttemptHooks = {
+    async onAttemptFinished(ctx, result) {
+      if (result.status !== 'succeeded') return;
+      const check = customCriteria.get(ctx.runId);
+      if (!check) {
+        const run = await engine!.store.getRun(ctx.runId);
+        if ((run?.metadata.successCriteria as { custom?: unknown } | undefined)?.custom === true) throw new Error(`run ${ctx.runId}: ${CUSTOM_ELSEWHERE}`);
+        return;
+      }
+      let ok: unknown;
+      try {
+        ok = check(result.output);
+      } catch (e) {
+        throw new Error(`the custom success criterion threw: ${errorMessage(e)}`);
+      }
+      if (ok !== true) throw new Error('the custom success criterion (loopPolicy.successCriteria.custom) rejected the result');
+    },
+  };
 
   function open(): { engine: Engine; plane: MemoryPlane } {
     if (closed) throw new TuttiError('ERR_ENGINE_STOPPED', 'this orchestrator is closed');
@@ -156,12 +89,19 @@ export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orc
       plane = new MemoryPlane({ store: engine.store, ...(config.embedder ? { embedder: config.embedder } : {}) });
     } else {
       // The plane and the engine share one store: the hooks need the plane, the plane the store.
+      const memory = createMemoryHooks(() => plane!);
       const created = createEngine({
         ...(config.dataDir ? { dataDir: config.dataDir } : {}),
         ...(config.store ? { store: config.store } : {}),
         workDir: resolve(config.workDir ?? process.cwd()),
         runScope: 'own',
-        attemptHooks: createMemoryHooks(() => plane!),
+        attemptHooks: {
+          ...(memory.prepareAttempt ? { prepareAttempt: memory.prepareAttempt } : {}),
+          async onAttemptFinished(ctx, result) {
+            await criteriaHook.onAttemptFinished!(ctx, result);
+            await memory.onAttemptFinished?.(ctx, result);
+          },
+        },
       });
       engine = created;
       plane = new MemoryPlane({ store: created.store, ...(config.embedder ? { embedder: config.embedder } : {}) });
@@ -202,10 +142,13 @@ export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orc
     backend,
     async orchestrateTask(raw: OrchestrateTaskInput): Promise<RunHandle> {
       const input = parseOrchestrateInput(raw);
+      const sc = input.loopPolicy?.successCriteria;
+      const custom = sc && !Array.isArray(sc) ? sc.custom : undefined;
+      if (custom && config.engine) throw new TuttiError('ERR_INVALID_INPUT', 'orchestrateTask: loopPolicy.successCriteria.custom needs the orchestrator’s own engine (createOrchestrator without `engine`), whose attempts it checks');
+      const plan = orchestrationPlan(input, backend, config);
       const e = await start();
       const { plane: p } = open();
       const runId = newRunId();
-      const plan = orchestrationPlan(input, backend, config);
       // Validate the plan before writing anything, then seed: the run does not exist until its
       // memory is committed, so its first task always sees it.
       try {
@@ -219,16 +162,20 @@ export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orc
       if (input.initialMemoryEntries?.length) {
         await p.seed(runId, input.initialMemoryEntries as MemoryEntry[], { runId, source: 'seed', ...(input.provenance ? { caller: input.provenance } : {}) });
       }
+      if (custom) customCriteria.set(runId, custom);
       const lp = input.loopPolicy;
       await e.createRun(plan, {
         runId,
         ...(input.cwd ? { workDir: resolve(input.cwd) } : {}),
         metadata: {
+          ...(plan.metadata ?? {}),
           orchestration: { backend },
           ...(input.provenance ? { provenance: input.provenance } : {}),
           ...(lp?.budgetLimits ? { budgetLimits: lp.budgetLimits } : {}),
         },
       });
+      // The reference's test backend is synchronous: its run has ended when this resolves.
+      if (backend === 'test') await e.waitForRun(runId);
       return { runId };
     },
     async getRunStatus(runId) {
@@ -267,6 +214,9 @@ export function createOrchestratorInstance(config: OrchestratorConfig = {}): Orc
     },
     async searchMemory(scope: MemoryScope, query: string, topK = 5) {
       return open().plane.search(scope, query, topK);
+    },
+    async harvestMemory(runId) {
+      return harvest(typeof runId === 'string' && runId ? await memoriesOf(runId) : []);
     },
     async waitForRun(runId, options = {}) {
       const e = await start();

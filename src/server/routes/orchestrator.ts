@@ -78,6 +78,9 @@ export const seedResponses = {
 export function orchestratorRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   const { orchestrator: backend, secrets } = ctx;
   return async (app) => {
+    // The seed's agents exist once the server is ready (no GET writes them later). A failure (the
+    // store down) does not stop the server: the routes initialize on use and report it then.
+    await backend.initialize?.().catch(() => undefined);
     app.post('/orchestrate', {
       schema: {
         tags,

@@ -3,7 +3,7 @@
  * are runs, statuses, agents and stats come from the facade, so the library and the API answer
  * alike. The routes depend on the {@link OrchestratorBackend} interface only.
  */
-import { createOrchestrator, type AgentDefinition, type AgentInfo, type BlockedStep, type OrchestrateOptions, type Orchestrator } from '../../compat/orchestrator/index.js';
+import { createOrchestrator, type AgentDefinition, type AgentInfo, type BlockedStep, type LlmSettings, type OrchestrateOptions, type Orchestrator } from '../../compat/orchestrator/index.js';
 import type { Engine } from '../../core/engine.js';
 import { TuttiError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/model.js';
@@ -11,6 +11,8 @@ import type { OrchestrateRequest, SeedAgentRequest } from './orchestrator-schema
 
 /** What the seed routes call. Every method resolves JSON in the seed's documented shapes. */
 export interface OrchestratorBackend {
+  /** Prepares the backend when the server starts (the seed's default agents); the routes call it too, so a failure here is retried on use. */
+  initialize?(): Promise<void>;
   orchestrate(request: OrchestrateRequest): Promise<SeedSession>;
   /** @throws TuttiError `ERR_RUN_NOT_FOUND` */
   getSession(sessionId: string): Promise<SeedSessionStatus>;
@@ -160,8 +162,9 @@ function agentDefinitionOf(req: SeedAgentRequest): AgentDefinition {
     ...(req.priority !== undefined ? { priority: req.priority } : {}),
     ...(req.status ? { status: req.status } : {}),
     ...(req.maxLoad !== undefined ? { maxLoad: req.maxLoad } : { maxLoad: null }),
+    ...(req.currentLoad !== undefined ? { currentLoad: req.currentLoad } : {}),
     ...(req.metadata ? { metadata: req.metadata } : {}),
-    driver: req.driver ?? 'test',
+    ...(req.driver ? { driver: req.driver } : {}),
     ...(req.config ? { config: req.config } : {}),
   };
 }
@@ -169,14 +172,29 @@ function agentDefinitionOf(req: SeedAgentRequest): AgentDefinition {
 /** Log lines of one session returned at most (the newest). */
 const MAX_LOGS = 1000;
 
+/** Options of {@link createEngineOrchestratorBackend}. */
+export interface EngineOrchestratorBackendOptions {
+  /** The facade to use. @default one adopting the engine (see below) */
+  orchestrator?: Orchestrator;
+  /**
+   * An OpenAI-compatible endpoint: the seed's four default agents, and agents registered without
+   * a driver, use the `llm` driver with these settings (the planner drafts plans with it). Without
+   * it their tasks fail with `no driver configured` (the goal is still planned, by keywords).
+   */
+  llm?: LlmSettings;
+}
+
 /**
- * The seed routes over an engine, through the `tutti/orchestrator` facade (adopting the engine:
- * no default agents, engine events are read from the store rather than mirrored into the logger).
+ * The seed routes over an engine, through the `tutti/orchestrator` facade adopting the engine:
+ * the seed's four agents (planner, researcher, coder, reviewer) are registered on first use, so a
+ * fresh server answers the seed's `POST /orchestrate`; engine events are read from the store
+ * rather than mirrored into the logger.
  */
-export function createEngineOrchestratorBackend(engine: Engine, options: { orchestrator?: Orchestrator } = {}): OrchestratorBackend {
-  const facade = options.orchestrator ?? createOrchestrator({ engine, defaultAgents: false, mirrorEvents: false });
+export function createEngineOrchestratorBackend(engine: Engine, options: EngineOrchestratorBackendOptions = {}): OrchestratorBackend {
+  const facade = options.orchestrator ?? createOrchestrator({ engine, mirrorEvents: false, ...(options.llm ? { llm: options.llm } : {}) });
   const notFound = (id: string) => new TuttiError('ERR_RUN_NOT_FOUND', `no session '${id}'`, { details: { sessionId: id } });
   return {
+    initialize: () => facade.initialize(),
     async orchestrate(req) {
       const steps = stepsOfRequest(req);
       return facade.orchestrate(req.goal, {

@@ -47,10 +47,15 @@ export const seedAgentBody = z.strictObject({
   capabilities: z.array(capability).max(64).default([]),
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
   status: z.enum(['active', 'busy', 'paused', 'offline', 'disabled']).optional(),
-  currentLoad: z.number().int().min(0).optional().describe('Ignored: tutti counts the load itself.'),
+  currentLoad: z.number().int().min(0).optional().describe('tutti counts the load from running tasks: 0 (or the agent’s actual load) is accepted, anything else is refused.'),
   maxLoad: z.number().int().positive().max(1_000_000).nullable().optional().describe('Attempts at once (maxConcurrency).'),
   metadata: record.optional(),
-  driver: z.string().min(1).max(64).optional().describe('tutti extension: how the agent executes. Default `test` (completes tasks that name it without doing work).'),
+  driver: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('tutti extension: how the agent executes (llm, exec, claude, codex, gemini…). Default: `llm` with the server’s LLM endpoint (TUTTI_LLM_URL, TUTTI_LLM_MODEL); without one, its tasks fail with `no driver configured`.'),
   config: record.optional().describe('tutti extension: driver settings.'),
 });
 export type SeedAgentRequest = z.output<typeof seedAgentBody>;

@@ -34,7 +34,7 @@ export function agentTests(ctx: SuiteContext): void {
 
     ctx.it('stats counts runs and tasks by status, blocked tasks by reason and ready tasks', async () => {
       const { store } = ctx;
-      expect(await store.stats()).toEqual({ runsByStatus: {}, tasksByStatus: {}, blockedByReason: {}, readyTasks: 0 });
+      expect(await store.stats()).toEqual({ runsByStatus: {}, tasksByStatus: {}, blockedByReason: {}, readyTasks: 0, runsByTemplate: {}, decisions: { approved: 0, rejected: 0 } });
       await withAgents(store);
       await store.createRun(newRun('r1', [task('a'), task('c', ['a']), task('gpu', [], { agent: { capabilities: ['gpu'] } })]));
       await store.createRun(newRun('r2', [task('a')]));
@@ -46,6 +46,8 @@ export function agentTests(ctx: SuiteContext): void {
         tasksByStatus: { running: 1, pending: 1, blocked: 1, cancelled: 1, ready: 2 },
         blockedByReason: { no_capable_agent: 1 },
         readyTasks: 2,
+        runsByTemplate: {},
+        decisions: { approved: 0, rejected: 0 },
       });
     });
   });

@@ -69,6 +69,23 @@ export function approvalTests(ctx: SuiteContext): void {
       expect(await mustGetRun(store, 'r1')).toMatchObject({ status: 'completed', tasksFinished: 4 });
     });
 
+    ctx.it('stats count every decision and the runs of each template', async () => {
+      const { store } = ctx;
+      await withAgents(store);
+      expect((await store.stats()).decisions).toEqual({ approved: 0, rejected: 0 });
+      await store.createRun(newRun('r1', [task('spec'), gate('review', ['spec'])], { metadata: { template: 'dev-team' } }));
+      await store.createRun(newRun('r2', [gate('go', [])], { metadata: { template: 'dev-team' } }));
+      await store.createRun(newRun('r3', [gate('ok', [])]));
+      const spec = startedOf(await claim(store, T0 + 1), 'spec');
+      await finish(store, T0 + 2, finishOf(spec, 'succeeded', T0 + 2));
+      await store.decideApproval({ runId: 'r1', approve: false, by: 'ana', feedback: 'redo', rewindTo: 'spec', now: T0 + 3 });
+      await store.decideApproval({ runId: 'r2', approve: true, by: 'ana', now: T0 + 4 });
+      await store.decideApproval({ runId: 'r3', approve: true, by: 'bo', now: T0 + 5 });
+      const stats = await store.stats();
+      expect(stats.decisions).toEqual({ approved: 2, rejected: 1 });
+      expect(stats.runsByTemplate).toEqual({ 'dev-team': { running: 1, completed: 1 } });
+    });
+
     ctx.it('decisions on a run that is not waiting, unknown targets, and non-upstream targets are refused without change', async () => {
       const { store } = ctx;
       await withAgents(store);

@@ -10,6 +10,7 @@
  */
 import type { StoreHealth } from '../health.js';
 import pg from 'pg';
+import { byTemplate, decisionCounts } from '../stats.js';
 import type { AgentRecord, AgentStatus } from '../../agents/types.js';
 import type { TaskSpec } from '../../core/plan/schema.js';
 import type { PlannedTask } from '../../core/plan/validate.js';
@@ -647,17 +648,23 @@ export class PostgresStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [runs, tasks, blocked, ready] = await Promise.all([
+    const [runs, tasks, blocked, ready, templates, decisions] = await Promise.all([
       this.#read<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM runs GROUP BY status`),
       this.#read<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM tasks GROUP BY status`),
       this.#read<{ reason: string | null; n: number }>(`SELECT (blocked_reason::json ->> 'kind') AS reason, count(*) AS n FROM tasks WHERE status = 'blocked' GROUP BY reason`),
       this.#read<{ n: number }>(`SELECT count(*) AS n FROM tasks WHERE status = 'ready'`),
+      this.#read<{ template: string; status: RunStatus; n: number }>(
+        `SELECT (metadata::json ->> 'template') AS template, status, count(*) AS n FROM runs WHERE (metadata::json ->> 'template') IS NOT NULL GROUP BY 1, status`,
+      ),
+      this.#read<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM attempts WHERE agent_id = 'human' GROUP BY status`),
     ]);
     return {
       runsByStatus: Object.fromEntries(runs.map((r) => [r.status, r.n])),
       tasksByStatus: Object.fromEntries(tasks.map((r) => [r.status, r.n])),
       blockedByReason: Object.fromEntries(blocked.map((r) => [r.reason ?? 'unknown', r.n])),
       readyTasks: ready[0]?.n ?? 0,
+      runsByTemplate: byTemplate(templates),
+      decisions: decisionCounts(decisions),
     };
   }
 

@@ -268,5 +268,15 @@ CREATE INDEX agents_by_run ON agents (run_id) WHERE run_id IS NOT NULL;
   },
   // Lists sort by creation time, newest first (ties by id).
   { version: 4, name: 'runs_by_created', sql: `CREATE INDEX runs_by_created ON runs (created_at, id);` },
+  {
+    version: 5,
+    name: 'decisions',
+    sql: `
+-- Seed 001's approvals_total / rejections_total: people's decisions are attempts by 'human'.
+CREATE INDEX attempts_decisions ON attempts (status) WHERE agent_id = 'human';
+-- sessions_total / sessions_active: runs by the template that made them.
+CREATE INDEX runs_by_template ON runs ((metadata::json ->> 'template'), status) WHERE (metadata::json ->> 'template') IS NOT NULL;
+`,
+  },
 ];
 

@@ -2,7 +2,7 @@
  * The merge queue and the quota ledger on SQLite (contract and semantics: `../coordination-types.ts`).
  * Merge queue changes run inside the store's write transaction so their events commit with them.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { TuttiError } from '../../core/errors.js';
 import type { MergeEnd, MergeEntry, MergeFilter, NewMerge, QuotaRecord } from '../coordination-types.js';
 import { toMergeEntry, toQuotaRecord, type MergeRow, type QuotaRow } from '../coordination-rows.js';
@@ -27,10 +27,10 @@ const SQL = {
   clearQuota: `DELETE FROM cli_quotas WHERE cli = ? AND account = ?`,
 } as const;
 
-type Prepared = { [K in keyof typeof SQL]: Database.Statement };
-const prepared = new WeakMap<Database.Database, Prepared>();
+type Prepared = { [K in keyof typeof SQL]: SqliteStatement };
+const prepared = new WeakMap<SqliteDatabase, Prepared>();
 
-function stmts(db: Database.Database): Prepared {
+function stmts(db: SqliteDatabase): Prepared {
   let p = prepared.get(db);
   if (!p) {
     p = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Prepared;
@@ -39,14 +39,14 @@ function stmts(db: Database.Database): Prepared {
   return p;
 }
 
-function entryOf(db: Database.Database, id: number): MergeEntry {
+function entryOf(db: SqliteDatabase, id: number): MergeEntry {
   const row = stmts(db).byId.get(id) as MergeRow | undefined;
   if (!row) throw new TuttiError('ERR_INVALID_INPUT', `no merge queue entry ${id}`, { details: { id } });
   return toMergeEntry(row);
 }
 
 /** Queues a merge (idempotent per owner attempt). Runs inside a write transaction. */
-export function enqueueMergeTx(db: Database.Database, tx: Tx, m: NewMerge): MergeEntry {
+export function enqueueMergeTx(db: SqliteDatabase, tx: Tx, m: NewMerge): MergeEntry {
   const s = stmts(db);
   const row = s.insert.get({ repo: m.repo, target: m.target, run_id: m.runId, task_id: m.taskId, owner_task_id: m.owner.taskId, owner_attempt: m.owner.n, branch: m.branch, head: m.head, now: m.now }) as MergeRow | undefined;
   if (!row) return toMergeEntry(s.byOwner.get(m.runId, m.owner.taskId, m.owner.n) as MergeRow);
@@ -57,7 +57,7 @@ export function enqueueMergeTx(db: Database.Database, tx: Tx, m: NewMerge): Merg
 }
 
 /** Ends an open entry and appends `merge:finished`; an entry already ended is left as it is. */
-function endTx(db: Database.Database, tx: Tx, e: MergeEntry, status: MergeEnd, message: string, sha: string | null): MergeEntry {
+function endTx(db: SqliteDatabase, tx: Tx, e: MergeEntry, status: MergeEnd, message: string, sha: string | null): MergeEntry {
   if (stmts(db).end.run(status, tx.now, message.slice(0, 4000), sha, e.id).changes === 0) return entryOf(db, e.id);
   const run = tx.run(e.runId);
   if (run) tx.emit(run, { type: 'merge:finished', taskId: e.taskId, data: { entry: e.id, target: e.target, status, ...(sha ? { sha } : {}), message: message.slice(0, 1000) } });
@@ -65,7 +65,7 @@ function endTx(db: Database.Database, tx: Tx, e: MergeEntry, status: MergeEnd, m
 }
 
 /** Asks for an entry's turn (see `CoordinationStore.acquireMerge`). Runs inside a write transaction. */
-export function acquireMergeTx(db: Database.Database, tx: Tx, id: number): { entry: MergeEntry; position: number; ahead: MergeEntry | null } {
+export function acquireMergeTx(db: SqliteDatabase, tx: Tx, id: number): { entry: MergeEntry; position: number; ahead: MergeEntry | null } {
   const s = stmts(db);
   const me = entryOf(db, id);
   if (me.status === 'merging') return { entry: me, position: 0, ahead: null };
@@ -85,12 +85,12 @@ export function acquireMergeTx(db: Database.Database, tx: Tx, id: number): { ent
 }
 
 /** Ends an entry. Runs inside a write transaction. */
-export function finishMergeTx(db: Database.Database, tx: Tx, id: number, end: { status: MergeEnd; message: string; mergedSha?: string | null }): MergeEntry {
+export function finishMergeTx(db: SqliteDatabase, tx: Tx, id: number, end: { status: MergeEnd; message: string; mergedSha?: string | null }): MergeEntry {
   return endTx(db, tx, entryOf(db, id), end.status, end.message, end.mergedSha ?? null);
 }
 
 /** Entries, oldest first. */
-export function listMerges(db: Database.Database, f: MergeFilter = {}): MergeEntry[] {
+export function listMerges(db: SqliteDatabase, f: MergeFilter = {}): MergeEntry[] {
   const where: string[] = [];
   const args: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -107,14 +107,14 @@ export function listMerges(db: Database.Database, f: MergeFilter = {}): MergeEnt
   return rows.map(toMergeEntry);
 }
 
-export function listQuotas(db: Database.Database): QuotaRecord[] {
+export function listQuotas(db: SqliteDatabase): QuotaRecord[] {
   return (stmts(db).quotas.all() as QuotaRow[]).map(toQuotaRecord);
 }
 
-export function recordQuota(db: Database.Database, q: QuotaRecord): void {
+export function recordQuota(db: SqliteDatabase, q: QuotaRecord): void {
   stmts(db).upsertQuota.run({ cli: q.cli, account: q.account, state: q.state, until: q.until, known: q.known ? 1 : 0, message: q.message.slice(0, 1000), strikes: q.strikes, updated_at: q.updatedAt });
 }
 
-export function clearQuota(db: Database.Database, cli: string, account: string): boolean {
+export function clearQuota(db: SqliteDatabase, cli: string, account: string): boolean {
   return stmts(db).clearQuota.run(cli, account).changes > 0;
 }

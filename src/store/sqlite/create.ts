@@ -4,7 +4,7 @@ import { TuttiError } from '../../core/errors.js';
 import { isTerminalRunStatus } from '../../core/model.js';
 import type { PlannedTask } from '../../core/plan/validate.js';
 import type { NewRun } from '../types.js';
-import type { Statement } from 'better-sqlite3';
+import type { SqliteStatement } from './driver.js';
 import { EDGE_CHUNK, TASK_CHUNK } from './statements.js';
 import type { Tx } from './tx.js';
 import { becameReady } from './dag.js';
@@ -63,8 +63,8 @@ export function createRunTx(tx: Tx, run: NewRun): void {
 class Inserter {
   #values: unknown[] = [];
   constructor(
-    private readonly chunk: Statement,
-    private readonly single: Statement,
+    private readonly chunk: SqliteStatement,
+    private readonly single: SqliteStatement,
     private readonly rows: number,
     private readonly width: number,
   ) {}

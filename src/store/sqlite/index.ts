@@ -1,11 +1,13 @@
 /**
- * The embedded default store: one SQLite file (better-sqlite3, WAL). Every state change is one
+ * The embedded default store: one SQLite file (WAL), through better-sqlite3 under Node and
+ * bun:sqlite under Bun (`driver.ts`). Every state change is one
  * `BEGIN IMMEDIATE` transaction, so several processes may share the file (one writer at a time,
  * readers never blocked).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase, type SqliteDatabase, type SqliteStatement, type SqliteTransaction } from './driver.js';
+import { byTemplate, decisionCounts } from '../stats.js';
 import type { AgentRecord, AgentStatus } from '../../agents/types.js';
 import type { TaskSpec } from '../../core/plan/schema.js';
 import { StaleLeaseError, TuttiError } from '../../core/errors.js';
@@ -72,9 +74,9 @@ export function openSqliteStore(options: SqliteStoreOptions | string): SqliteSto
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly path: string;
-  #db: Database.Database | null = null;
+  #db: SqliteDatabase | null = null;
   #s: Statements | null = null;
-  readonly #listRunsCache = new Map<string, Database.Statement>();
+  readonly #listRunsCache = new Map<string, SqliteStatement>();
   readonly #agentCache = new Map<string, { version: number; agent: AgentRecord }>();
   readonly #specCache = new Map<string, TaskSpec>();
 
@@ -104,9 +106,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  #open(options: SqliteStoreOptions): Database.Database {
+  #open(options: SqliteStoreOptions): SqliteDatabase {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    const db = openDatabase(options.path, { timeoutMs: options.busyTimeoutMs ?? 10_000 });
     this.#db = db;
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
@@ -162,7 +164,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  get #database(): Database.Database {
+  get #database(): SqliteDatabase {
     if (!this.#db) throw new TuttiError('ERR_STORE_CLOSED', 'the store is closed');
     return this.#db;
   }
@@ -180,7 +182,7 @@ export class SqliteStore implements Store {
   }
 
   /** Migrations not yet applied to this database, in order. @throws TuttiError `ERR_STORE_MIGRATION` when the database is newer than this code. */
-  #pendingMigrations(db: Database.Database): Migration[] {
+  #pendingMigrations(db: SqliteDatabase): Migration[] {
     db.exec(`CREATE TABLE IF NOT EXISTS tutti_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
     const applied = new Set(db.prepare(`SELECT version FROM tutti_migrations`).pluck().all() as number[]);
     const latest = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -212,7 +214,7 @@ export class SqliteStore implements Store {
     this.#txFn = null;
   }
 
-  #txFn: Database.Transaction<(fn: () => unknown) => unknown> | null = null;
+  #txFn: SqliteTransaction<(fn: () => unknown) => unknown> | null = null;
 
   /** Runs `fn` in one immediate write transaction with a fresh working set, flushed before commit. */
   #write<T>(now: number, fn: (tx: Tx) => T): { result: T; events: EventRecord[] } {
@@ -461,13 +463,15 @@ export class SqliteStore implements Store {
       tasksByStatus: group(s.tasksByStatus.all() as Array<{ status: string; n: number }>, 'status'),
       blockedByReason: group(s.blockedByReason.all() as Array<{ reason: string; n: number }>, 'reason'),
       readyTasks: (s.readyCount.get() as { n: number }).n,
+      runsByTemplate: byTemplate(s.runsByTemplate.all() as Array<{ template: unknown; status: RunStatus; n: number }>),
+      decisions: decisionCounts(s.decisionsByStatus.all() as Array<{ status: string; n: number }>),
     };
   }
 
   // --- state and memory (memory plane; see state.ts, memory.ts, memory-index.ts) -----------
   // The schema check of #stmts runs first, so a database lacking migration 2 fails clearly.
 
-  get #memoryDb(): Database.Database {
+  get #memoryDb(): SqliteDatabase {
     void this.#stmts;
     return this.#database;
   }

@@ -3,14 +3,14 @@
  * The level is stored as its severity rank so `minLevel` is one range condition; `seq` is an
  * AUTOINCREMENT key, so a sequence number is never reused after pruning.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { severity, toLogEntry, type LogRow } from '../log-rows.js';
 import { LOG_LEVELS, type LogCounts, type LogEntry, type LogFilter, type LogLevel, type LogQuery, type LogRetention, type NewLogEntry } from '../types.js';
 
-const insertCache = new WeakMap<Database.Database, Database.Statement>();
+const insertCache = new WeakMap<SqliteDatabase, SqliteStatement>();
 
 /** See `LogStore.appendLogs`. */
-export function appendLogs(db: Database.Database, entries: readonly NewLogEntry[]): number {
+export function appendLogs(db: SqliteDatabase, entries: readonly NewLogEntry[]): number {
   const rows = entries.map((e) => ({
     id: e.id,
     ts: e.ts,
@@ -69,9 +69,9 @@ function where(filter: LogFilter): { sql: string; params: Record<string, unknown
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-const stmtCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const stmtCache = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 
-function cached(db: Database.Database, sql: string): Database.Statement {
+function cached(db: SqliteDatabase, sql: string): SqliteStatement {
   let byText = stmtCache.get(db);
   if (!byText) stmtCache.set(db, (byText = new Map()));
   let stmt = byText.get(sql);
@@ -85,7 +85,7 @@ function cached(db: Database.Database, sql: string): Database.Statement {
 }
 
 /** See `LogStore.queryLogs`. */
-export function queryLogs(db: Database.Database, query: LogQuery = {}): LogEntry[] {
+export function queryLogs(db: SqliteDatabase, query: LogQuery = {}): LogEntry[] {
   const { sql, params } = where(query);
   const dir = query.order === 'desc' ? 'DESC' : 'ASC';
   const limit = Math.max(1, Math.min(Math.floor(query.limit ?? 100), 10_000));
@@ -95,7 +95,7 @@ export function queryLogs(db: Database.Database, query: LogQuery = {}): LogEntry
 }
 
 /** See `LogStore.countLogs`. */
-export function countLogs(db: Database.Database, filter: LogFilter = {}): LogCounts {
+export function countLogs(db: SqliteDatabase, filter: LogFilter = {}): LogCounts {
   const { sql, params } = where(filter);
   const rows = cached(db, `SELECT severity, source, COUNT(*) AS n FROM logs ${sql} GROUP BY severity, source`).all(params) as Array<{ severity: number; source: string; n: number }>;
   const byLevel = Object.fromEntries(LOG_LEVELS.map((l) => [l, 0])) as Record<LogLevel, number>;
@@ -111,7 +111,7 @@ export function countLogs(db: Database.Database, filter: LogFilter = {}): LogCou
 }
 
 /** See `LogStore.pruneLogs`. */
-export function pruneLogs(db: Database.Database, retention: LogRetention): number {
+export function pruneLogs(db: SqliteDatabase, retention: LogRetention): number {
   return db
     .transaction(() => {
       let deleted = 0;

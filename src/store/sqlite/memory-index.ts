@@ -13,7 +13,7 @@
  *   generations current meanwhile), then swaps it in. It is cooperative (yields to the event loop)
  *   and resumable: a build left by a dead process is taken over after {@link BUILD_STALE_MS}.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { createRequire } from 'node:module';
 import { TuttiError, errorMessage } from '../../core/errors.js';
 import type { MemoryScope } from '../memory-types.js';
@@ -54,15 +54,15 @@ interface AnnRow {
   next_touched_at: number | null;
 }
 
-const vecLoaded = new WeakMap<Database.Database, true>();
+const vecLoaded = new WeakMap<SqliteDatabase, true>();
 
 /** Loads sqlite-vec into the connection once. @throws TuttiError `ERR_STORE_MIGRATION` when the extension cannot load. */
-function ensureVec(db: Database.Database): void {
+function ensureVec(db: SqliteDatabase): void {
   if (vecLoaded.has(db)) return;
   try {
     // Loaded on first use through its CommonJS entry: the ESM entry imports `node:process`, whose
     // facade touches process.stdin/stderr and so opens handles at import time.
-    const sqliteVec = createRequire(import.meta.url)('sqlite-vec') as { load(db: Database.Database): void };
+    const sqliteVec = createRequire(import.meta.url)('sqlite-vec') as { load(db: SqliteDatabase): void };
     sqliteVec.load(db);
   } catch (e) {
     throw new TuttiError('ERR_STORE_MIGRATION', `the sqlite-vec extension could not be loaded (${errorMessage(e)}); memory vector search needs it on this platform`, { cause: e });
@@ -72,10 +72,10 @@ function ensureVec(db: Database.Database): void {
 
 const tableName = (modelId: number, generation: number) => `memory_ann_${modelId}_${generation}`;
 
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const statementCache = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 
 /** A prepared statement, cached per connection (vec0 table names vary, so statements are keyed by SQL). */
-function sql(db: Database.Database, text: string): Database.Statement {
+function sql(db: SqliteDatabase, text: string): SqliteStatement {
   let byText = statementCache.get(db);
   if (!byText) statementCache.set(db, (byText = new Map()));
   let s = byText.get(text);
@@ -86,31 +86,31 @@ function sql(db: Database.Database, text: string): Database.Statement {
   return s;
 }
 
-function dropTable(db: Database.Database, table: string): void {
+function dropTable(db: SqliteDatabase, table: string): void {
   forgetStatements(db, table);
   db.exec(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Forgets cached statements of a dropped table (a statement must not outlive its table). */
-function forgetStatements(db: Database.Database, table: string): void {
+function forgetStatements(db: SqliteDatabase, table: string): void {
   const byText = statementCache.get(db);
   if (!byText) return;
   for (const k of byText.keys()) if (k.includes(table)) byText.delete(k);
 }
 
-function annRow(db: Database.Database, modelId: number): AnnRow | undefined {
+function annRow(db: SqliteDatabase, modelId: number): AnnRow | undefined {
   return sql(db, `SELECT * FROM memory_ann WHERE model_id = ?`).get(modelId) as AnnRow | undefined;
 }
 
-function createListTable(db: Database.Database, modelId: number, generation: number, dim: number): void {
+function createListTable(db: SqliteDatabase, modelId: number, generation: number, dim: number): void {
   // chunk_size 64: lists are small, and vec0 allocates whole chunks per partition.
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${tableName(modelId, generation)} USING vec0(list INTEGER PARTITION KEY, embedding float[${dim}] distance_metric=cosine, chunk_size=64)`);
 }
 
 /** Centroids of a generation, cached per connection (generations are immutable once written). */
-const centroidCache = new WeakMap<Database.Database, Map<string, Float32Array>>();
+const centroidCache = new WeakMap<SqliteDatabase, Map<string, Float32Array>>();
 
-function centroids(db: Database.Database, modelId: number, generation: number, nlist: number, dim: number): Float32Array {
+function centroids(db: SqliteDatabase, modelId: number, generation: number, nlist: number, dim: number): Float32Array {
   let byGen = centroidCache.get(db);
   if (!byGen) centroidCache.set(db, (byGen = new Map()));
   const key = `${modelId}/${generation}`;
@@ -125,13 +125,13 @@ function centroids(db: Database.Database, modelId: number, generation: number, n
   return c;
 }
 
-function insertInto(db: Database.Database, modelId: number, generation: number, nlist: number, seq: number, vec: Float32Array): void {
+function insertInto(db: SqliteDatabase, modelId: number, generation: number, nlist: number, seq: number, vec: Float32Array): void {
   const list = nlist === 1 ? 0 : nearest(centroids(db, modelId, generation, nlist, vec.length), nlist, vec);
   sql(db, `INSERT INTO ${tableName(modelId, generation)} (rowid, list, embedding) VALUES (?, ?, ?)`).run(BigInt(seq), BigInt(list), vec);
 }
 
 /** Adds a memory's vector (inside the caller's transaction). */
-export function indexAdd(db: Database.Database, modelId: number, seq: number, vec: Float32Array): void {
+export function indexAdd(db: SqliteDatabase, modelId: number, seq: number, vec: Float32Array): void {
   ensureVec(db);
   sql(db, `INSERT INTO memory_vectors (seq, model_id, vec) VALUES (?, ?, ?)`).run(seq, modelId, toBlob(vec));
   let ann = annRow(db, modelId);
@@ -146,7 +146,7 @@ export function indexAdd(db: Database.Database, modelId: number, seq: number, ve
 }
 
 /** Removes a memory's vector, if it has one (inside the caller's transaction). */
-export function indexRemove(db: Database.Database, seq: number): void {
+export function indexRemove(db: SqliteDatabase, seq: number): void {
   const row = sql(db, `SELECT model_id FROM memory_vectors WHERE seq = ?`).get(seq) as { model_id: number } | undefined;
   if (!row) return;
   ensureVec(db);
@@ -158,7 +158,7 @@ export function indexRemove(db: Database.Database, seq: number): void {
 }
 
 /** Exact ranking of a run's vectors of one model. */
-function searchRun(db: Database.Database, runId: string, modelId: number, q: Float32Array, k: number): Array<{ id: number; score: number }> {
+function searchRun(db: SqliteDatabase, runId: string, modelId: number, q: Float32Array, k: number): Array<{ id: number; score: number }> {
   const top = new TopK(k);
   const rows = sql(db, `SELECT v.seq, v.vec FROM memories m JOIN memory_vectors v ON v.seq = m.seq WHERE m.run_id = ? AND v.model_id = ?`).raw().iterate(runId, modelId) as Iterable<[number, Buffer]>;
   for (const [seq, blob] of rows) top.push(seq, dotAt(fromBlob(blob), 0, q));
@@ -169,7 +169,7 @@ function searchRun(db: Database.Database, runId: string, modelId: number, q: Flo
  * The `k` vectors of a model most similar to `q` within the scope: `id` is the memory's seq,
  * `score` the cosine similarity.
  */
-export function indexSearch(db: Database.Database, scope: MemoryScope, modelId: number, q: Float32Array, k: number, params: IvfParams = DEFAULT_IVF_PARAMS): Array<{ id: number; score: number }> {
+export function indexSearch(db: SqliteDatabase, scope: MemoryScope, modelId: number, q: Float32Array, k: number, params: IvfParams = DEFAULT_IVF_PARAMS): Array<{ id: number; score: number }> {
   if (scope !== 'global') return searchRun(db, scope.runId, modelId, q, k);
   const ann = annRow(db, modelId);
   if (!ann) return [];
@@ -217,7 +217,7 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
  * check when nothing is due) and from several processes.
  * @returns the models (ids) whose index was rebuilt.
  */
-export async function maintainIndex(db: Database.Database, options: MaintainOptions = {}): Promise<number[]> {
+export async function maintainIndex(db: SqliteDatabase, options: MaintainOptions = {}): Promise<number[]> {
   const now = options.now ?? Date.now;
   const params = options.params ?? DEFAULT_IVF_PARAMS;
   const rebuilt: number[] = [];
@@ -234,7 +234,7 @@ export async function maintainIndex(db: Database.Database, options: MaintainOpti
   return rebuilt;
 }
 
-async function rebuild(db: Database.Database, modelId: number, dim: number, n: number, now: () => number, batch: number, params: IvfParams, random: () => number): Promise<void> {
+async function rebuild(db: SqliteDatabase, modelId: number, dim: number, n: number, now: () => number, batch: number, params: IvfParams, random: () => number): Promise<void> {
   const nlist = listsFor(n, params);
   const sampleSize = Math.min(n, nlist * params.samplePerList);
   const blobs = sql(db, `SELECT vec FROM memory_vectors WHERE model_id = ? ORDER BY random() LIMIT ?`).pluck().all(modelId, sampleSize) as Buffer[];

@@ -3,7 +3,7 @@
  * their text and float32 embeddings searched through `memory-index.ts`. Writes are one immediate
  * transaction each; the FTS index is maintained in the same transaction (external content).
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from './driver.js';
 import { TuttiError } from '../../core/errors.js';
 import type { MemoryHit, MemoryKind, MemoryListFilter, MemoryModelInfo, MemoryProvenance, MemoryRecord, MemoryScope, MemoryWriteResult, NewMemory } from '../memory-types.js';
 import { queryWords } from '../memory-terms.js';
@@ -33,7 +33,7 @@ interface ModelRow {
   dim: number;
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     bySeqId: db.prepare(`SELECT * FROM memories WHERE id = ?`),
     byKey: db.prepare(`SELECT * FROM memories WHERE ifnull(run_id, '') = ? AND kind = ? AND key = ?`),
@@ -62,9 +62,9 @@ function prepare(db: Database.Database) {
 }
 
 type MemoryStatements = ReturnType<typeof prepare>;
-const cache = new WeakMap<Database.Database, MemoryStatements>();
+const cache = new WeakMap<SqliteDatabase, MemoryStatements>();
 
-function stmts(db: Database.Database): MemoryStatements {
+function stmts(db: SqliteDatabase): MemoryStatements {
   let s = cache.get(db);
   if (!s) {
     s = prepare(db);
@@ -93,12 +93,12 @@ function toRecord(r: MemoryRow, models: ReadonlyMap<number, ModelRow>): MemoryRe
   };
 }
 
-function modelMap(db: Database.Database): Map<number, ModelRow> {
+function modelMap(db: SqliteDatabase): Map<number, ModelRow> {
   return new Map((stmts(db).models.all() as ModelRow[]).map((m) => [m.id, m]));
 }
 
 /** The model's row, registered on first use. @throws TuttiError `ERR_EMBEDDING_MISMATCH` on another dimension. */
-function modelFor(db: Database.Database, model: string, dim: number, now: number): ModelRow {
+function modelFor(db: SqliteDatabase, model: string, dim: number, now: number): ModelRow {
   const s = stmts(db);
   let row = s.modelByName.get(model) as ModelRow | undefined;
   if (!row) {
@@ -114,7 +114,7 @@ function modelFor(db: Database.Database, model: string, dim: number, now: number
 }
 
 /** See `MemoryStore.addMemories`. */
-export function addMemories(db: Database.Database, items: readonly NewMemory[]): MemoryWriteResult[] {
+export function addMemories(db: SqliteDatabase, items: readonly NewMemory[]): MemoryWriteResult[] {
   const s = stmts(db);
   const out = db
     .transaction(() =>
@@ -160,7 +160,7 @@ export function addMemories(db: Database.Database, items: readonly NewMemory[]):
   return out.map((o) => ({ record: toRecord(rows.get(o.seq)!, models), outcome: o.outcome }));
 }
 
-export function getMemories(db: Database.Database, ids: readonly string[]): MemoryRecord[] {
+export function getMemories(db: SqliteDatabase, ids: readonly string[]): MemoryRecord[] {
   if (ids.length === 0) return [];
   const rows = db.prepare(`SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as MemoryRow[];
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -171,7 +171,7 @@ export function getMemories(db: Database.Database, ids: readonly string[]): Memo
   });
 }
 
-export function listMemories(db: Database.Database, filter: MemoryListFilter = {}): MemoryRecord[] {
+export function listMemories(db: SqliteDatabase, filter: MemoryListFilter = {}): MemoryRecord[] {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.runId === null) where.push('run_id IS NULL');
@@ -193,7 +193,7 @@ export function listMemories(db: Database.Database, filter: MemoryListFilter = {
   return (db.prepare(sql).all(...params, limit) as MemoryRow[]).map((r) => toRecord(r, models));
 }
 
-export function deleteMemories(db: Database.Database, target: { runId: string } | { ids: readonly string[] }): number {
+export function deleteMemories(db: SqliteDatabase, target: { runId: string } | { ids: readonly string[] }): number {
   const s = stmts(db);
   return db
     .transaction(() => {
@@ -220,7 +220,7 @@ export function ftsQuery(text: string): string | null {
   return unique.length ? unique.map((w) => `"${w}"`).join(' OR ') : null;
 }
 
-export function searchMemoryText(db: Database.Database, scope: MemoryScope, query: string, limit: number): MemoryHit[] {
+export function searchMemoryText(db: SqliteDatabase, scope: MemoryScope, query: string, limit: number): MemoryHit[] {
   const q = ftsQuery(query);
   if (q === null || limit <= 0) return [];
   const s = stmts(db);
@@ -228,7 +228,7 @@ export function searchMemoryText(db: Database.Database, scope: MemoryScope, quer
   return rows.map((r) => ({ id: r.id, score: r.score }));
 }
 
-export function searchMemoryVectors(db: Database.Database, scope: MemoryScope, model: string, vector: Float32Array, limit: number): MemoryHit[] {
+export function searchMemoryVectors(db: SqliteDatabase, scope: MemoryScope, model: string, vector: Float32Array, limit: number): MemoryHit[] {
   const row = stmts(db).modelByName.get(model) as ModelRow | undefined;
   if (!row || limit <= 0) return [];
   if (row.dim !== vector.length) {
@@ -245,6 +245,6 @@ export function searchMemoryVectors(db: Database.Database, scope: MemoryScope, m
   });
 }
 
-export function memoryModels(db: Database.Database): MemoryModelInfo[] {
+export function memoryModels(db: SqliteDatabase): MemoryModelInfo[] {
   return (stmts(db).modelCounts.all() as Array<{ model: string; dim: number; count: number }>).filter((m) => m.count > 0).map((m) => ({ model: m.model, dim: m.dim, count: m.count }));
 }

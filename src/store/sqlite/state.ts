@@ -4,11 +4,11 @@
  * one immediate transaction, so concurrent processes sharing the file serialise their writes and
  * a compare-and-set cannot interleave with another writer.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { checkLockGuard, live, toEntry, toLock, versionConflict, type LockRow, type StateRow } from '../state-rows.js';
 import type { StateEntry, StateListFilter, StateLock, StateLockGuard, StateOp } from '../state-types.js';
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     get: db.prepare(`SELECT * FROM state WHERE run_id = ? AND owner = ? AND key = ?`),
     upsert: db.prepare(
@@ -33,9 +33,9 @@ function prepare(db: Database.Database) {
 }
 
 type StateStatements = ReturnType<typeof prepare>;
-const cache = new WeakMap<Database.Database, StateStatements>();
+const cache = new WeakMap<SqliteDatabase, StateStatements>();
 
-function stmts(db: Database.Database): StateStatements {
+function stmts(db: SqliteDatabase): StateStatements {
   let s = cache.get(db);
   if (!s) {
     s = prepare(db);
@@ -45,7 +45,7 @@ function stmts(db: Database.Database): StateStatements {
 }
 
 /** See `StateStore.applyState`. */
-export function applyState(db: Database.Database, runId: string, ops: readonly StateOp[], now: number, guard?: StateLockGuard): Array<StateEntry | null> {
+export function applyState(db: SqliteDatabase, runId: string, ops: readonly StateOp[], now: number, guard?: StateLockGuard): Array<StateEntry | null> {
   const s = stmts(db);
   return db
     .transaction(() => {
@@ -83,14 +83,14 @@ export function applyState(db: Database.Database, runId: string, ops: readonly S
     .immediate();
 }
 
-export function getState(db: Database.Database, runId: string, key: string, owner: string, now: number): StateEntry | null {
+export function getState(db: SqliteDatabase, runId: string, key: string, owner: string, now: number): StateEntry | null {
   const row = stmts(db).get.get(runId, owner, key) as StateRow | undefined;
   return live(row, now) ? toEntry(row!) : null;
 }
 
-const listCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const listCache = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 
-export function listState(db: Database.Database, runId: string, now: number, filter: StateListFilter = {}): StateEntry[] {
+export function listState(db: SqliteDatabase, runId: string, now: number, filter: StateListFilter = {}): StateEntry[] {
   let byShape = listCache.get(db);
   if (!byShape) listCache.set(db, (byShape = new Map()));
   const shape = `${filter.owner !== undefined ? 'o' : ''}${filter.prefix !== undefined ? 'p' : ''}`;
@@ -109,12 +109,12 @@ export function listState(db: Database.Database, runId: string, now: number, fil
   return (stmt.all(params) as StateRow[]).map(toEntry);
 }
 
-export function deleteExpiredState(db: Database.Database, now: number, runId?: string): number {
+export function deleteExpiredState(db: SqliteDatabase, now: number, runId?: string): number {
   const s = stmts(db);
   return runId === undefined ? s.deleteExpiredAll.run(now).changes : s.deleteExpiredRun.run(runId, now).changes;
 }
 
-export function clearState(db: Database.Database, runId: string): number {
+export function clearState(db: SqliteDatabase, runId: string): number {
   const s = stmts(db);
   return db
     .transaction(() => {
@@ -124,7 +124,7 @@ export function clearState(db: Database.Database, runId: string): number {
     .immediate();
 }
 
-export function acquireStateLock(db: Database.Database, runId: string, name: string, owner: string, ttlMs: number, now: number): StateLock | null {
+export function acquireStateLock(db: SqliteDatabase, runId: string, name: string, owner: string, ttlMs: number, now: number): StateLock | null {
   const s = stmts(db);
   return db
     .transaction(() => {
@@ -140,11 +140,11 @@ export function acquireStateLock(db: Database.Database, runId: string, name: str
     .immediate();
 }
 
-export function releaseStateLock(db: Database.Database, runId: string, name: string, owner: string, now: number): boolean {
+export function releaseStateLock(db: SqliteDatabase, runId: string, name: string, owner: string, now: number): boolean {
   return stmts(db).releaseLock.run(runId, name, owner, now).changes > 0;
 }
 
-export function getStateLock(db: Database.Database, runId: string, name: string, now: number): StateLock | null {
+export function getStateLock(db: SqliteDatabase, runId: string, name: string, now: number): StateLock | null {
   const row = stmts(db).lock.get(runId, name) as LockRow | undefined;
   return row && row.expires_at > now ? toLock(row) : null;
 }

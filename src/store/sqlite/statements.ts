@@ -6,7 +6,7 @@
  * 15 µs, against 1.5 µs for the ready-page read it costs otherwise). The unary `+` makes the
  * limit an expression the planner does not look into; the plan is the same.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { ATTEMPT_COLUMNS, CANDIDATE, RUN_STATE, TASK_COLUMNS } from './rows.js';
 
 /** Tasks per multi-row insert (11 parameters each; SQLite allows 32,766 per statement). */
@@ -153,12 +153,15 @@ const SQL = {
   tasksByStatus: `SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`,
   blockedByReason: `SELECT json_extract(blocked_reason, '$.kind') AS reason, COUNT(*) AS n FROM tasks WHERE status = 'blocked' GROUP BY reason`,
   readyCount: `SELECT COUNT(*) AS n FROM tasks WHERE status = 'ready'`,
+  runsByTemplate: `SELECT json_extract(metadata, '$.template') AS template, status, COUNT(*) AS n FROM runs
+                   WHERE json_extract(metadata, '$.template') IS NOT NULL GROUP BY template, status`,
+  decisionsByStatus: `SELECT status, COUNT(*) AS n FROM attempts WHERE agent_id = 'human' GROUP BY status`,
 } as const;
 
-export type Statements = { [K in keyof typeof SQL]: Database.Statement };
+export type Statements = { [K in keyof typeof SQL]: SqliteStatement };
 
-export function prepareStatements(db: Database.Database): Statements {
-  const out = {} as Record<string, Database.Statement>;
+export function prepareStatements(db: SqliteDatabase): Statements {
+  const out = {} as Record<string, SqliteStatement>;
   for (const [name, sql] of Object.entries(SQL)) out[name] = db.prepare(sql);
   for (const name of RAW) out[name]!.raw(true);
   return out as Statements;

@@ -26,7 +26,22 @@ export { createCodingDriver, budgetKey, testLogPath, DEFAULT_VALIDATE_TIMEOUT_MS
 export { killStragglers, processesWithKey } from './stragglers.js';
 export { codingPlan, codingAgentId, DEFAULT_MAX_ITERATIONS, type CodingRunInput } from './coding/plan.js';
 export { reconcileWithEngine } from './coding/reconcile.js';
-export { analyzeTask, splitTask, DEFAULT_CHAIN, type AgentSpec, type AnalyzeOptions } from './dispatch.js';
+export {
+  analyzeTask,
+  splitTask,
+  DEFAULT_CHAIN,
+  TaskDispatcher,
+  usableClis,
+  noUsableCli,
+  runCommandOf,
+  parseAgentSpec,
+  tuttiBin,
+  type AgentSpec,
+  type AnalyzeOptions,
+  type TaskDispatcherOptions,
+  type CreatedAgent,
+  type RunCommandOptions,
+} from './dispatch.js';
 export { probeCli, probeTools, findProgram, type CliProbe, type ToolProbe, type ProbeOptions } from './probe.js';
 export { listSessions, newSession, killSession, hasSession, capturePane, sessionName, SESSION_PREFIX, type TmuxSession, type TmuxOptions } from './tmux.js';
 

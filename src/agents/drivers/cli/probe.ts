@@ -3,9 +3,10 @@
  * not (and where), version, and whether it is authenticated as far as can be told without calling
  * its service (each CLI's own status command, its API-key variable, its settings file).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { killGroup, processGroupAlive } from '../../process.js';
 import type { AuthState, CliAdapter } from './types.js';
 
 export interface ProbeOptions {
@@ -54,14 +55,69 @@ export function findProgram(program: string, env: NodeJS.ProcessEnv): string | n
   return null;
 }
 
-/** Runs a program briefly (stdin closed); never throws. */
-export function runBrief(program: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** What {@link runBrief} answers. */
+export interface BriefResult {
+  /** Exit code; null when killed or not started. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The program was not found or could not start (its errno code, e.g. `ENOENT`). */
+  spawnError?: string;
+  /** It outlived `timeoutMs` and its whole process group was killed. */
+  timedOut: boolean;
+}
+
+const BRIEF_MAX_OUTPUT = 4 * 1024 * 1024;
+
+/**
+ * Runs a program briefly, in a process group of its own with stdin closed, capturing its output
+ * (4 MiB each at most). Past `timeoutMs` the whole group is killed (SIGTERM, 500 ms, SIGKILL) —
+ * a grandchild the program started dies with it — and the answer says `timedOut`. When the
+ * program exits first, members of its group left behind are killed too. Never throws.
+ * @param timeoutMs ms.
+ */
+export function runBrief(program: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number, options: { cwd?: string } = {}): Promise<BriefResult> {
   return new Promise((resolve) => {
-    const child = execFile(program, args, { env, timeout: timeoutMs, encoding: 'utf8', maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? ((err as NodeJS.ErrnoException).code as unknown as number) : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(program, [...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
+    } catch (e) {
+      resolve({ code: null, stdout, stderr, spawnError: (e as NodeJS.ErrnoException).code ?? 'ESPAWN', timedOut });
+      return;
+    }
+    const pid = child.pid;
+    child.stdout!.on('data', (b: Buffer) => {
+      if (stdout.length < BRIEF_MAX_OUTPUT) stdout += b.toString('utf8');
     });
-    child.stdin?.end();
+    child.stderr!.on('data', (b: Buffer) => {
+      if (stderr.length < BRIEF_MAX_OUTPUT) stderr += b.toString('utf8');
+    });
+    let killing: Promise<void> | null = null;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (pid !== undefined) killing = killGroup(pid, 500);
+    }, timeoutMs);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (pid !== undefined) return;
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr, spawnError: err.code ?? 'ESPAWN', timedOut });
+    });
+    const closed = new Promise<void>((r) => child.once('close', () => r()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      void (async () => {
+        if (killing) await killing;
+        else if (pid !== undefined && processGroupAlive(pid)) await killGroup(pid, 0);
+        // A process that left the group may still hold the pipes: read what is there, briefly.
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ code: timedOut ? null : code, stdout, stderr, timedOut });
+      })();
+    });
   });
 }
 
@@ -88,7 +144,9 @@ export async function probeCli(adapter: CliAdapter, o: ProbeOptions): Promise<Cl
   let auth: AuthState;
   if (adapter.authProbe.args) {
     const a = await runBrief(path, adapter.authProbe.args, o.env, t);
-    auth = adapter.authProbe.interpret(a.code, a.stdout, a.stderr, o.env, o.home);
+    auth = a.timedOut
+      ? { authenticated: null, detail: `\`${program} ${adapter.authProbe.args.join(' ')}\` did not answer within ${t} ms (stopped, with what it started)` }
+      : adapter.authProbe.interpret(a.code, a.stdout, a.stderr, o.env, o.home);
   } else auth = adapter.authProbe.interpret(null, '', '', o.env, o.home);
   return { ...base, installed: true, version, auth };
 }

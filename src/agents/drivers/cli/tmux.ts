@@ -2,7 +2,8 @@
  * Interactive agent sessions in tmux (seed 004's `live`, `list`, `attach`, `kill`): every tutti
  * session is named `tutti-…`; a private server is used when a socket name is given (`tmux -L`).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { runBrief } from './probe.js';
 
 export interface TmuxOptions {
   /** tmux socket name (`-L`); the default server when undefined. */
@@ -28,15 +29,11 @@ function base(o: TmuxOptions): string[] {
   return o.socket ? ['-L', o.socket] : [];
 }
 
-/** Runs tmux; resolves with its exit code and output (ENOENT: code 127). */
-export function tmux(args: readonly string[], o: TmuxOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('tmux', [...base(o), ...args], { env: o.env ?? process.env, encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      const code = !e ? 0 : e.code === 'ENOENT' ? 127 : typeof e.code === 'number' ? e.code : 1;
-      resolve({ code, stdout: String(stdout), stderr: e?.code === 'ENOENT' ? 'tmux is not installed' : String(stderr) });
-    });
-  });
+/** Runs tmux (its process group killed past 20 s); resolves with its exit code and output (ENOENT: code 127). */
+export async function tmux(args: readonly string[], o: TmuxOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runBrief('tmux', [...base(o), ...args], o.env ?? process.env, 20_000);
+  if (r.spawnError === 'ENOENT') return { code: 127, stdout: '', stderr: 'tmux is not installed' };
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.timedOut ? `tmux ${args[0] ?? ''} did not answer within 20 s` : r.stderr };
 }
 
 /** `tutti-<name>` unless it already has the prefix; only [A-Za-z0-9_.-] kept. */
@@ -65,14 +62,35 @@ export async function hasSession(name: string, o: TmuxOptions = {}): Promise<boo
 }
 
 /**
+ * The `-e NAME=VALUE` flags that give a new pane `env`: a running tmux server gives new panes its
+ * own (global) environment, so every variable that differs from it is set explicitly. (The
+ * values pass through tmux's argv for the moment the command runs.)
+ */
+async function envFlags(env: NodeJS.ProcessEnv | undefined, o: TmuxOptions): Promise<string[]> {
+  if (!env) return [];
+  const global = await tmux(['show-environment', '-g'], o);
+  const server = new Map<string, string>();
+  if (global.code === 0) {
+    for (const line of global.stdout.split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0 && !line.startsWith('-')) server.set(line.slice(0, i), line.slice(i + 1));
+    }
+  }
+  const flags: string[] = [];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && server.get(k) !== v) flags.push('-e', `${k}=${v}`);
+  return flags;
+}
+
+/**
  * Starts a detached session running argv (no shell) in `cwd`.
  * @param keep keep the pane after the program exits (its last screen stays readable).
+ * @param sessionEnv the program's environment (variables differing from the tmux server's are set with `-e`). @default the server's
  * @throws Error with tmux's message when it cannot.
  */
-export async function newSession(name: string, cwd: string, argv: readonly string[], o: TmuxOptions & { keep?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export async function newSession(name: string, cwd: string, argv: readonly string[], o: TmuxOptions & { keep?: boolean; sessionEnv?: NodeJS.ProcessEnv } = {}): Promise<void> {
   const fail = (r: { code: number; stderr: string }) => new Error(`cannot start tmux session ${name}: ${r.stderr.trim() || `exit ${r.code}`}`);
   if (!o.keep) {
-    const r = await tmux(['new-session', '-d', '-s', name, '-c', cwd, '-x', '200', '-y', '50', '--', ...argv], o);
+    const r = await tmux(['new-session', '-d', '-s', name, '-c', cwd, '-x', '200', '-y', '50', ...(await envFlags(o.sessionEnv, o)), '--', ...argv], o);
     if (r.code !== 0) throw fail(r);
     return;
   }
@@ -81,7 +99,7 @@ export async function newSession(name: string, cwd: string, argv: readonly strin
   const r = await tmux(['new-session', '-d', '-s', name, '-c', cwd, '-x', '200', '-y', '50', '--', 'sleep', '86400'], o);
   if (r.code !== 0) throw fail(r);
   await tmux(['set-option', '-w', '-t', `=${name}:`, 'remain-on-exit', 'on'], o);
-  const s = await tmux(['respawn-pane', '-k', '-t', `=${name}:`, '-c', cwd, '--', ...argv], o);
+  const s = await tmux(['respawn-pane', '-k', '-t', `=${name}:`, '-c', cwd, ...(await envFlags(o.sessionEnv, o)), '--', ...argv], o);
   if (s.code !== 0) {
     await killSession(name, o);
     throw fail(s);
