@@ -31,6 +31,8 @@ describe('coding agents end to end: crashes and cancels', { timeout: 240_000 }, 
     });
     child.kill('SIGKILL');
     expect((await first).signal).toBe('SIGKILL');
+    // No agent outlives its engine: the watchdog ends it, without another engine starting.
+    await until('the agent to be ended by the watchdog', () => (processesOfRun(runId).length === 0 ? true : undefined), 30_000);
 
     const r = await w.tutti(['resume', '--json']);
     expect(r.code, explain(r)).toBe(0);
