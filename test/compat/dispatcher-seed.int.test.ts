@@ -113,13 +113,14 @@ describe('doctor', () => {
 });
 
 describe.skipIf(!hasTmux)('list and TaskDispatcher (private tmux server)', () => {
-  it('tutti list shows the live tmux sessions; tutti runs lists runs', async () => {
+  it('tutti live list shows the live tmux sessions (ai_orch list too: dispatcher-examples); tutti list and tutti runs list runs', async () => {
     const e = env({}, ['claude']);
     const data = tmp();
     expect((await runCli(['live', '--cli', 'claude', '--detach', '--name', 'seed-list'], { dataDir: data, cwd: tmp(), env: e })).code).toBe(0);
-    const listed = JSON.parse((await runCli(['list', '--json'], { dataDir: data, env: e })).stdout) as Array<{ name: string }>;
+    const listed = JSON.parse((await runCli(['live', 'list', '--json'], { dataDir: data, env: e })).stdout) as Array<{ name: string }>;
     expect(listed.map((s) => s.name)).toContain('tutti-seed-list');
     expect((await runCli(['runs', '--json'], { dataDir: data, env: e })).stdout.trim()).toBe('[]');
+    expect((await runCli(['list', '--json'], { dataDir: data, env: e })).stdout.trim()).toBe('[]');
     expect((await runCli(['kill', 'seed-list'], { dataDir: data, env: e })).code).toBe(0);
   });
 

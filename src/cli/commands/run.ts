@@ -9,7 +9,7 @@ import { runDetails, runLine } from '../format.js';
 import { handler, parsePositiveInt, printJson, readPlanFile, withStoreOptions } from '../io.js';
 import { attachProgress } from '../progress.js';
 import type { Engine } from '../../core/engine.js';
-import { codingGoalPlan, codingOutcomeLines, followCodingOutput, prepareGoalRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
+import { codingGoalPlan, codingOutcomeLines, followCodingOutput, isCodingRun, prepareGoalRun, reportOrphanWorktrees, withCodingOptions, type CodingFlags } from './dispatcher.js';
 import { missingRolesError, templatePlan, withTemplateOptions, type TemplateFlags } from './template.js';
 
 interface RunFlags extends EngineFlags, CodingFlags, TemplateFlags {
@@ -94,6 +94,11 @@ export function registerRun(program: Command): void {
   ))).action(handler(async (goalWords: string[], flags: RunFlags) => {
     // Seed 004: a goal without --agent is a coding run whose CLI is chosen; --pr N's branch is fetched.
     if (flags.plan && goalWords.join(' ').trim()) throw new UsageError('give either --plan FILE or a goal, not both');
+    // One bare word without flags is a command that does not exist far more often than a goal.
+    const words = goalWords.join(' ').trim();
+    if (words && !/\s/.test(words) && !flags.plan && !flags.template && !flags.agent && !isCodingRun(flags)) {
+      throw new UsageError(`unknown command '${words}' (tutti --help lists the commands; a goal is a sentence: tutti "fix the failing test")`);
+    }
     const { goal, coding } = await prepareGoalRun(goalWords, flags);
     if (!flags.plan && !goal) throw new UsageError('nothing to run: give --plan FILE or a goal (tutti run --help)');
     if (coding && flags.plan) throw new UsageError('--agent-cli, --validate and the other coding flags apply to a goal, not to --plan (put them in the plan)');
