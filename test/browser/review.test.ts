@@ -98,7 +98,7 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
     await page.waitForSelector('.d2h-file-wrapper');
     expect(await page.textContent('.diff-body')).toContain('return a + b;');
     expect(await page.$$eval('.diff-body .hljs-keyword', (els) => els.length)).toBeGreaterThan(0);
-    expect(await page.textContent('[data-testid="attempt-cost"]')).toMatch(/This attempt: 4,445 tokens \(\+12,900 cache\) · \$0\.0422/);
+    expect(await page.textContent('[data-testid="attempt-cost"]')).toMatch(/This attempt: 5,345 tokens \(\+12,000 cache reads\) · \$0\.0422/);
     expect(await page.textContent('[data-testid="task-budget"]')).toMatch(/\$0\.0843 of \$0\.1000 \(84%\)/);
     await page.screenshot({ path: `${SHOTS}/review-2-diff.png`, fullPage: true });
 
@@ -147,8 +147,8 @@ describe.skipIf(missing !== null)(`reviewing agents' work in Chromium${missing ?
       await page.waitForSelector('[data-testid="diff-file-answer.js"]');
       await page.waitForSelector('.d2h-file-wrapper');
       expect(await page.textContent('.diff-body')).toContain('module.exports = 42;');
-      // The simulated session's usage, as Claude Code reports it: tokens and cost.
-      await page.waitForFunction(() => /This attempt: 1,280 tokens \(\+9,300 cache\) · \$0\.0086/.test(document.querySelector('[data-testid="attempt-cost"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      // The simulated session's usage, as Claude Code reports it: the tokens budgets count (input 1,200 + cache writes 300 + output 80), the cache reads apart, and the cost.
+      await page.waitForFunction(() => /This attempt: 1,580 tokens \(\+9,000 cache reads\) · \$0\.0086/.test(document.querySelector('[data-testid="attempt-cost"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
       await page.screenshot({ path: `${SHOTS}/review-8-real-attempt-diff.png`, fullPage: true });
       await page.click('[data-testid="tab-transcript"]');
       await page.waitForSelector('[data-testid="transcript"]');

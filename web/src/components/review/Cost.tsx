@@ -4,10 +4,12 @@ import type { BudgetView, Spent } from '../../types';
 const usd = (n: number) => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
 const tokens = (n: number) => n.toLocaleString('en-US');
 
-/** `4,445 tokens (12,000 cache read) · $0.0422`. */
+/**
+ * `5,345 tokens (+12,000 cache reads) · $0.0422`: the tokens budgets count (new input, cache writes
+ * and output), then the cache reads they do not count.
+ */
 export function spentText(s: Spent): string {
-  const cache = s.cacheReadTokens + s.cacheWriteTokens;
-  return `${tokens(s.tokens)} tokens${cache ? ` (+${tokens(cache)} cache)` : ''} · ${s.costUsd === null ? 'cost not reported' : usd(s.costUsd)}`;
+  return `${tokens(s.tokens)} tokens${s.cacheReadTokens ? ` (+${tokens(s.cacheReadTokens)} cache reads)` : ''} · ${s.costUsd === null ? 'cost not reported' : usd(s.costUsd)}`;
 }
 
 /** The parts of a budget, each `spent of limit (percent)`. */
