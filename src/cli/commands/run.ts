@@ -96,7 +96,7 @@ export function registerRun(program: Command): void {
     if (flags.plan && goalWords.join(' ').trim()) throw new UsageError('give either --plan FILE or a goal, not both');
     // One bare word without flags is a command that does not exist far more often than a goal.
     const words = goalWords.join(' ').trim();
-    if (words && !/\s/.test(words) && !flags.plan && !flags.template && !flags.agent && !isCodingRun(flags)) {
+    if (words && !/\s/.test(words) && !flags.plan && !flags.template && !flags.param?.length && !flags.agent && !isCodingRun(flags)) {
       throw new UsageError(`unknown command '${words}' (tutti --help lists the commands; a goal is a sentence: tutti "fix the failing test")`);
     }
     const { goal, coding } = await prepareGoalRun(goalWords, flags);
