@@ -67,7 +67,7 @@ const MODULES: ReadonlyArray<{ help: ReadonlyArray<readonly [term: string, descr
   },
   { help: [['memory', 'durable memory: seed entries, search by meaning and words, list (docs/memory.md)']], load: async () => (await import('./commands/memory.js')).registerMemory },
   {
-    help: [['serve [options]', 'serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback)']],
+    help: [['serve [options]', 'serve the REST API and dashboard, and execute runs (env TUTTI_API_TOKEN: bearer token, required beyond loopback; TUTTI_LLM_URL, TUTTI_LLM_MODEL, TUTTI_LLM_KEY_ENV: the LLM endpoint of seed 003’s agents)']],
     load: async () => (await import('./commands/serve.js')).registerServe,
   },
   {

@@ -51,7 +51,7 @@ export function registerInspect(program: Command): void {
     program
       .command('list')
       .alias('runs')
-      .description('list runs, newest first (by creation time)')
+      .description('list runs, newest first (by creation time); as ai_orch or orch, list is the live tmux sessions (seed 004)')
       .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')}); repeat or comma-separate`, (v: string, prev: string[] = []) => [...prev, ...v.split(',')])
       .option('--limit <n>', 'at most this many', parsePositiveInt('--limit'), 50)
       .option('--before <run>', 'runs listed after this run id (pagination: pass the last id of a page)')
