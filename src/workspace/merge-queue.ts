@@ -10,6 +10,7 @@
  * A conflict, or validation failing on the merged result, ends the entry and is returned for the
  * caller to send back to the agent; nothing reaches the target then.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AttemptCoordination } from '../agents/types.js';
 import type { MergeEnd, MergeEntry } from '../core/coordination.js';
 import { errorMessage } from '../core/errors.js';
@@ -48,18 +49,8 @@ export async function repositoryId(dir: string): Promise<string> {
   return (await git(['rev-parse', '--path-format=absolute', '--git-common-dir'], dir)).stdout.trim();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** Times the target may move outside the queue (a person pushing) before landing gives up. */
 const MAX_RACES = 5;

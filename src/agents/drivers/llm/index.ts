@@ -8,6 +8,7 @@
  * the `env` the driver was created with (default `process.env`, read when an attempt executes —
  * never at import). Keys are never logged or stored. See `docs/llm-driver.md`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AttemptError, Usage } from '../../../core/model.js';
@@ -41,18 +42,8 @@ export interface LlmDriverOptions {
   random?: () => number;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** Appends lines to the attempt log, keeping at most `max` bytes (then one marker line). */
 function attemptLog(path: string, max: number): { line(text: string): void; readonly bytes: number } {
